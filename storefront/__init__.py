@@ -1,0 +1,91 @@
+"""The storefront application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from storefront import i18n
+from storefront.config import ENV_NAMES, Settings, load_settings
+from storefront.extensions import babel, cache, csrf
+from storefront.sendy import SendyClient
+
+ROOT = Path(__file__).resolve().parent.parent
+SANDBOX_URL = "http://sendy.sandbox"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then ``config`` overrides."""
+    overrides = dict(config or {})
+    env = {name: os.environ.get(name) for name in ENV_NAMES}
+    env.update({k: v for k, v in overrides.items() if k in ENV_NAMES})
+    settings = load_settings(env)
+
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), static_url_path="/static")
+    app.config.from_mapping(_flask_config(settings))
+    app.config.update({k: v for k, v in overrides.items() if k not in ENV_NAMES})
+    app.extensions["settings"] = settings
+
+    _init_sendy(app, settings)
+    i18n.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   default_translation_directories=str(ROOT / "translations"))
+    cache.init_app(app)
+    csrf.init_app(app)
+    _register_views(app)
+    logging.getLogger("storefront").setLevel(logging.INFO)
+    return app
+
+
+def _flask_config(settings: Settings) -> dict[str, Any]:
+    cache_config: dict[str, Any] = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
+    if settings.redis_url:
+        cache_config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url,
+                        "CACHE_KEY_PREFIX": "storefront:"}
+    return {
+        "SECRET_KEY": settings.secret_key,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": 6 * 3600,
+        "CACHE_DEFAULT_TIMEOUT": 60,
+        "SANDBOX_DEMO": settings.sandbox,
+        **cache_config,
+    }
+
+
+def _init_sendy(app: Flask, settings: Settings) -> None:
+    transport = app.config.get("SENDY_TRANSPORT")
+    base_url = settings.sendy_base_url
+    api_keys = dict(settings.api_keys)
+    if settings.sandbox:
+        from storefront.sendy.sandbox import Sandbox
+
+        sandbox = app.config.get("SANDBOX") or Sandbox(settings.sandbox_data, demo=True)
+        app.extensions["sandbox"] = sandbox
+        transport = transport or sandbox.transport()
+        base_url = SANDBOX_URL
+        api_keys = {**sandbox.demo_api_keys(), **api_keys}
+    app.extensions["api_keys"] = api_keys
+    app.extensions["sendy"] = SendyClient(
+        base_url or SANDBOX_URL, transport=transport, timeout=settings.sendy_timeout,
+        retries=app.config.get("SENDY_RETRIES", 2), backoff=app.config.get("SENDY_BACKOFF", 0.2),
+    )
+
+
+def _register_views(app: Flask) -> None:
+    from storefront.sendy.sandbox.cli import sandbox_cli
+    from storefront.views import cart, checkout, errors, site, store
+
+    errors.init_app(app)
+    site.init_app(app)
+    for module in (site, store, cart, checkout):
+        app.register_blueprint(module.bp)
+    app.cli.add_command(sandbox_cli)

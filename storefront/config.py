@@ -1,0 +1,135 @@
+"""Configuration: settings parsed and validated once, when the app is created.
+
+Order of precedence: defaults, then the environment, then the overrides given to
+``create_app``. A bad value stops start-up with a message that says what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+_HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_API_KEY = re.compile(r"^[^.\s]+\.[^\s]+$")
+FULFILLMENT_TYPES = ("from_to", "warehouse")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app reads from its environment, validated."""
+
+    sendy_base_url: str | None = None
+    api_keys: Mapping[str, str] = field(default_factory=dict)
+    store_domains: Mapping[str, str] = field(default_factory=dict)
+    fulfillment: Mapping[str, str] = field(default_factory=dict)
+    secret_key: str = ""
+    redis_url: str | None = None
+    sandbox_data: str | None = None
+    sendy_timeout: float = 5.0
+
+    @property
+    def sandbox(self) -> bool:
+        """True when the embedded sandbox stands in for Sendy."""
+        return self.sendy_base_url is None
+
+
+ENV_NAMES = ("SENDY_BASE_URL", "SENDY_API_KEYS", "STORE_DOMAINS", "STORE_FULFILLMENT",
+             "SECRET_KEY", "REDIS_URL", "SANDBOX_DATA", "SENDY_TIMEOUT")
+
+
+def load_settings(env: Mapping[str, Any]) -> Settings:
+    """Parse and validate the settings from environment-like values."""
+    base_url = _text(env.get("SENDY_BASE_URL"))
+    if base_url and not re.match(r"^https?://[^/\s]+", base_url):
+        raise ConfigError(f"SENDY_BASE_URL must be an http(s) URL, e.g. https://api.sendyiq.com (got {base_url!r}).")
+    secret = _text(env.get("SECRET_KEY"))
+    if not secret:
+        if base_url:
+            raise ConfigError(
+                "SECRET_KEY is required when SENDY_BASE_URL is set: set it to a long random string, "
+                "e.g. the output of `python -c 'import secrets; print(secrets.token_hex(32))'`."
+            )
+        secret = secrets.token_hex(32)  # sandbox demo only: carts last as long as the process
+    return Settings(
+        sendy_base_url=base_url.rstrip("/") if base_url else None,
+        api_keys=_api_keys(env.get("SENDY_API_KEYS")),
+        store_domains=_store_domains(env.get("STORE_DOMAINS")),
+        fulfillment=_fulfillment(env.get("STORE_FULFILLMENT")),
+        secret_key=secret,
+        redis_url=_text(env.get("REDIS_URL")) or None,
+        sandbox_data=_text(env.get("SANDBOX_DATA")) or None,
+        sendy_timeout=_timeout(env.get("SENDY_TIMEOUT")),
+    )
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _json_object(name: str, value: Any, example: str) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        return dict(value)
+    if not _text(value):
+        return {}
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} is not valid JSON ({exc.msg}). Expected e.g. {example}") from None
+    if not isinstance(parsed, dict):
+        raise ConfigError(f"{name} must be a JSON object, e.g. {example}")
+    return parsed
+
+
+def _api_keys(value: Any) -> dict[str, str]:
+    example = '{"my-store": "keyId.secret"}'
+    keys = _json_object("SENDY_API_KEYS", value, example)
+    for slug, key in keys.items():
+        if not _SLUG.match(str(slug)):
+            raise ConfigError(f"SENDY_API_KEYS: {slug!r} is not a store slug (lowercase letters, digits, dashes).")
+        if not isinstance(key, str) or not _API_KEY.match(key):
+            # never echo the key itself
+            raise ConfigError(f"SENDY_API_KEYS: the key for {slug!r} must look like <keyId>.<secret>.")
+    return keys
+
+
+def _store_domains(value: Any) -> dict[str, str]:
+    example = '{"shop.example.com": "my-store"}'
+    domains: dict[str, str] = {}
+    for host, slug in _json_object("STORE_DOMAINS", value, example).items():
+        name = str(host).strip().lower().rstrip(".")
+        if not _HOST.match(name):
+            raise ConfigError(f"STORE_DOMAINS: {host!r} is not a host name (no scheme, port or path), e.g. {example}")
+        if not isinstance(slug, str) or not _SLUG.match(slug):
+            raise ConfigError(f"STORE_DOMAINS: {host!r} must map to a store slug, e.g. {example}")
+        domains[name] = slug
+    return domains
+
+
+def _fulfillment(value: Any) -> dict[str, str]:
+    example = '{"my-store": "warehouse"}'
+    types = _json_object("STORE_FULFILLMENT", value, example)
+    for slug, kind in types.items():
+        if kind not in FULFILLMENT_TYPES:
+            raise ConfigError(f"STORE_FULFILLMENT: {slug!r} must be one of {', '.join(FULFILLMENT_TYPES)}.")
+    return types
+
+
+def _timeout(value: Any) -> float:
+    if value in (None, ""):
+        return 5.0
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"SENDY_TIMEOUT must be a number of seconds (got {value!r}).") from None
+    if not 0 < seconds <= 60:
+        raise ConfigError("SENDY_TIMEOUT must be between 0 and 60 seconds.")
+    return seconds

@@ -1,0 +1,107 @@
+"""Languages: the supported locales, locale selection and language-aware store URLs.
+
+A store page has one URL per language: the store's default language has no prefix
+(``/<slug>/faq``), the other carries it (``/<slug>/en/faq``). The shopper's choice is
+remembered in a small, non-secret cookie set by the language switcher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Flask, g, request
+from werkzeug.routing import BaseConverter
+
+LANG_COOKIE = "sf_lang"
+
+
+@dataclass(frozen=True)
+class Locale:
+    """A language the storefront speaks."""
+
+    code: str
+    tag: str
+    dir: str
+    native_name: str
+    babel: str
+
+
+LOCALES = {
+    "ar": Locale("ar", "ar-IQ", "rtl", "العربية", "ar_IQ"),
+    "en": Locale("en", "en", "ltr", "English", "en"),
+}
+DEFAULT_LANG = "ar"
+#: Blueprints whose routes live under a store (``/<slug>/...``).
+STORE_BLUEPRINTS = frozenset({"store", "cart", "checkout"})
+#: Endpoints that have a URL per language (registered through ``store_route``).
+LOCALIZED_ENDPOINTS: set[str] = set()
+
+
+class LangConverter(BaseConverter):
+    """Matches exactly one supported language code in a URL."""
+
+    regex = "(?:ar|en)"
+
+
+def current_locale() -> Locale:
+    """The locale of the current request: the page's language, else the shopper's."""
+    lang = g.get("lang")
+    if lang is None:
+        lang = preferred_lang() or request.accept_languages.best_match(LOCALES) or DEFAULT_LANG
+        g.lang = lang
+    return LOCALES[lang]
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the page's language."""
+    return current_locale().babel
+
+
+def preferred_lang() -> str | None:
+    """The language the shopper chose earlier, if any."""
+    lang = request.cookies.get(LANG_COOKIE)
+    return lang if lang in LOCALES else None
+
+
+def store_route(bp: Blueprint, rule: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Register a store view at ``/<slug><rule>`` and ``/<slug>/<lang><rule>``."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        endpoint = options.pop("endpoint", view.__name__)
+        LOCALIZED_ENDPOINTS.add(f"{bp.name}.{endpoint}")
+        bp.add_url_rule(f"/<slug>{rule}", endpoint, view, **options)
+        bp.add_url_rule(f"/<slug>/<lang:lang>{rule}", endpoint, view, **options)
+        return view
+
+    return decorator
+
+
+def _pull_store_values(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    if not values or "slug" not in values:
+        return
+    g.slug = values.pop("slug")
+    g.url_lang = values.pop("lang", None)
+
+
+def _add_store_values(endpoint: str, values: dict[str, Any]) -> None:
+    slug = g.get("slug")
+    if slug is None or endpoint.partition(".")[0] not in STORE_BLUEPRINTS:
+        return
+    values.setdefault("slug", slug)
+    if values["slug"] != slug:
+        return
+    lang = values.get("lang") or g.get("lang")
+    store = g.get("store")
+    if store is not None and lang == store.language:
+        values.pop("lang", None)
+    elif lang:
+        values["lang"] = lang
+
+
+def init_app(app: Flask) -> None:
+    """Install the URL converter and the processors that carry slug and language."""
+    app.url_map.converters["lang"] = LangConverter
+    app.url_value_preprocessor(_pull_store_values)
+    app.url_defaults(_add_store_values)

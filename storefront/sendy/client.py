@@ -1,0 +1,372 @@
+"""Sendy client layer: the only code that speaks HTTP and knows Sendy's JSON.
+
+Every Sendy wire name (paths, camelCase fields, envelope keys) lives in this module,
+so correcting a house reading of the contract against the real API is a one-file change.
+Responses are parsed once, tolerantly, into the frozen dataclasses of ``models``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from storefront.sendy.errors import (
+    FieldError,
+    SendyError,
+    SendyForbidden,
+    SendyNotFound,
+    SendyRateLimited,
+    SendyRejected,
+    SendyUnavailable,
+)
+from storefront.sendy.models import (
+    FAQ,
+    Area,
+    Category,
+    OrderRequest,
+    OtpTicket,
+    PlacedOrder,
+    Policy,
+    Product,
+    Province,
+    Seo,
+    SocialLink,
+    Store,
+)
+
+log = logging.getLogger("storefront.sendy")
+
+API = "/api/v1"
+POLICY_TYPES = ("shipping", "returns", "privacy", "terms")
+SOCIAL_NETWORKS = ("instagram", "facebook", "tiktok", "snapchat", "telegram", "website")
+#: Sendy's order field names, mapped onto the storefront's form field names.
+ORDER_FIELDS = {
+    "otpCode": "otp_code",
+    "customerName": "name",
+    "customerPhone": "phone",
+    "customerAddress": "address",
+    "addressProvinceCode": "province",
+    "addressAreaId": "area",
+    "items": "items",
+    "skus": "items",
+    "notes": "notes",
+}
+
+
+class SendyClient:
+    """A pooled, logged, retrying client for the Sendy endpoints the storefront uses."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 5.0,
+        retries: int = 2,
+        backoff: float = 0.2,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
+            headers={"Accept": "application/json", "User-Agent": "storefront/0.1"},
+            event_hooks={"request": [_log_request], "response": [_log_response]},
+        )
+        self._retries = retries
+        self._backoff = backoff
+        self._sleep = sleep
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    # -- public endpoints -------------------------------------------------------------
+    def get_storefront(self, slug: str) -> Store:
+        """The published store with this slug; SendyNotFound when there is none."""
+        try:
+            data = self._get(f"{API}/public/storefronts/{quote(slug, safe='')}")
+        except SendyRejected as exc:  # the contract: any non-2xx means "no such store"
+            raise SendyNotFound(exc.message, status=exc.status) from exc
+        return parse_store(_object(data))
+
+    def list_provinces(self) -> list[Province]:
+        """Iraq's governorates from the address reference."""
+        data = self._get(f"{API}/address-reference/provinces")
+        return [p for p in (_province(x) for x in _items(data)) if p]
+
+    def list_areas(self, province_code: str) -> list[Area]:
+        """The areas of one governorate."""
+        data = self._get(f"{API}/address-reference/provinces/{quote(province_code, safe='')}/areas")
+        return [a for a in (_area(x) for x in _items(data)) if a]
+
+    # -- keyed endpoints (never retried) ---------------------------------------------
+    def send_otp(self, api_key: str, phone: str) -> OtpTicket:
+        """Ask Sendy to send a one-time code to a 13-digit Iraqi mobile."""
+        data = self._post(f"{API}/store/integrations/orders/send-otp", api_key,
+                          {"customerPhone": phone})
+        body = data if isinstance(data, Mapping) else {}
+        return OtpTicket(
+            expires_in=_int(body.get("expiresInSeconds"), 300),
+            resend_after=_int(body.get("resendAfterSeconds"), 60),
+        )
+
+    def place_order(self, api_key: str, order: OrderRequest) -> PlacedOrder:
+        """Place an OTP-verified cash-on-delivery order."""
+        data = self._post(f"{API}/store/integrations/orders/storefront", api_key,
+                          order_body(order))
+        body = _object(data)
+        if not body.get("publicId") and not body.get("id"):
+            raise SendyUnavailable("Sendy accepted the order without an id", maybe_processed=True)
+        return PlacedOrder(
+            id=str(body.get("id") or ""),
+            public_id=str(body.get("publicId") or body.get("id")),
+            status=str(body.get("status") or "pending"),
+            order_value=_int(body.get("orderValue"), order.order_value),
+            delivery_fee=_int(body.get("deliveryFee"), 0),
+            total_amount=_int(body.get("totalAmount"), order.order_value),
+            created_at=str(body.get("createdAt") or ""),
+        )
+
+    # -- transport ----------------------------------------------------------------------
+    def _get(self, path: str) -> Any:
+        attempt = 0
+        while True:
+            try:
+                return _unwrap(self._send("GET", path))
+            except SendyUnavailable:
+                if attempt >= self._retries:
+                    raise
+                self._sleep(min(2.0, self._backoff * 2**attempt) * random.uniform(0.5, 1.0))
+                attempt += 1
+
+    def _post(self, path: str, api_key: str, body: dict[str, Any]) -> Any:
+        return _unwrap(self._send("POST", path, json=body, headers={"X-API-Key": api_key}))
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException as exc:
+            sent = method != "GET" and not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+            raise SendyUnavailable(f"Sendy timed out ({type(exc).__name__})",
+                                   maybe_processed=sent) from None
+        except httpx.TransportError as exc:
+            raise SendyUnavailable(f"Sendy unreachable ({type(exc).__name__})") from None
+
+
+def order_body(order: OrderRequest) -> dict[str, Any]:
+    """The JSON body of an OTP-verified storefront order."""
+    body: dict[str, Any] = {
+        "externalRef": order.external_ref,
+        "otpCode": order.otp_code,
+        "customerName": order.customer_name,
+        "customerPhone": order.customer_phone,
+        "customerAddress": order.customer_address,
+        "addressProvinceCode": order.province_code,
+        "addressAreaId": order.area_id,
+        "items": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines],
+        "orderValue": order.order_value,
+        "paymentMethod": "cash_on_delivery",
+        "fulfillmentType": order.fulfillment_type,
+    }
+    if order.notes:
+        body["notes"] = order.notes
+    return body
+
+
+# -- envelope --------------------------------------------------------------------------
+def _unwrap(response: httpx.Response) -> Any:
+    """The envelope's data, or the typed error the response stands for."""
+    status = response.status_code
+    if status >= 500:
+        raise SendyUnavailable(f"Sendy answered {status}", status=status)
+    try:
+        payload = response.json()
+    except ValueError:
+        raise SendyUnavailable(f"Sendy sent an unreadable body ({status})", status=status) from None
+    if not isinstance(payload, Mapping):
+        raise SendyUnavailable(f"Sendy sent an unexpected body ({status})", status=status)
+    message = str(payload.get("message") or "")
+    if 200 <= status < 300:
+        if payload.get("success") is False:
+            raise SendyRejected(message or "Sendy refused the request", status=status)
+        return payload.get("data")
+    raise _api_error(status, message, payload.get("errors"))
+
+
+def _api_error(status: int, message: str, errors: Any) -> SendyError:
+    if status == 404:
+        return SendyNotFound(message, status=status)
+    if status in (401, 403):
+        return SendyForbidden(message, status=status)
+    if status == 429:
+        return SendyRateLimited(message, status=status)
+    return SendyRejected(message, status=status, field_errors=_field_errors(errors))
+
+
+def _field_errors(errors: Any) -> tuple[FieldError, ...]:
+    out = []
+    for item in errors if isinstance(errors, list) else []:
+        if isinstance(item, Mapping) and item.get("message"):
+            wire = str(item.get("field") or "")
+            out.append(FieldError(ORDER_FIELDS.get(wire, wire), str(item["message"])))
+    return tuple(out)
+
+
+# -- tolerant parsing ------------------------------------------------------------------
+def parse_store(d: Mapping[str, Any]) -> Store:
+    """A Store from the storefront payload; unknown fields are ignored."""
+    slug, name = _str(d.get("slug")), _str(d.get("name"))
+    if not slug or not name:
+        raise SendyUnavailable("Sendy sent a storefront without slug or name")
+    seo = _mapping(d.get("seo"))
+    return Store(
+        slug=slug,
+        name=name,
+        products=tuple(p for p in (_product(x) for x in _list(d.get("products"))) if p),
+        description=_str(d.get("description")),
+        logo_url=_str(d.get("logoUrl")),
+        cover_image_url=_str(d.get("coverImageUrl") or d.get("bannerImageUrl")),
+        niche=_str(d.get("niche")),
+        language="en" if d.get("language") == "en" else "ar",
+        currency_code=_str(d.get("currencyCode")) or "IQD",
+        contact_email=_str(d.get("contactEmail")),
+        contact_phone=_str(d.get("contactPhone")),
+        whatsapp_phone=_str(d.get("whatsappPhone")),
+        social_links=_social_links(d.get("socialLinks")),
+        seo=Seo(
+            title=_str(seo.get("title")),
+            description=_str(seo.get("description")),
+            keywords=tuple(_str(k) for k in _list(seo.get("keywords")) if _str(k)),
+            og_image_url=_str(seo.get("ogImageUrl")),
+        ),
+        faqs=tuple(
+            FAQ(_str(f.get("question")), _str(f.get("answer")))
+            for f in map(_mapping, _list(d.get("faqs")))
+            if _str(f.get("question"))
+        ),
+        policies=_policies(d.get("policies")),
+        categories=tuple(c for c in (_category(x) for x in _list(d.get("categories"))) if c),
+        custom_domain=_str(d.get("customDomain")).lower(),
+    )
+
+
+def _product(raw: Any) -> Product | None:
+    d = _mapping(raw)
+    price = _int(d.get("price"), None)
+    sku, name = _str(d.get("sku")), _str(d.get("name"))
+    if price is None or price < 0 or not sku or not name:
+        return None  # the contract: products without a price are not shown
+    compare = _int(d.get("compareAtPrice"), None)
+    return Product(
+        id=_str(d.get("id")) or sku,
+        sku=sku,
+        name=name,
+        price=price,
+        description=_str(d.get("description")),
+        compare_at_price=compare if compare and compare > price else None,
+        image_urls=tuple(u for u in (_str(x) for x in _list(d.get("imageUrls"))) if _safe_url(u)),
+        category_id=_str(d.get("categoryId")) or None,
+        in_stock=d.get("inStock") is not False,
+    )
+
+
+def _category(raw: Any) -> Category | None:
+    d = _mapping(raw)
+    cid, name = _str(d.get("id")), _str(d.get("name"))
+    return Category(cid, name, _str(d.get("parentId")) or None) if cid and name else None
+
+
+def _policies(raw: Any) -> tuple[Policy, ...]:
+    found = {}
+    for d in map(_mapping, _list(raw)):
+        kind = _str(d.get("type"))
+        if kind in POLICY_TYPES and kind not in found and _str(d.get("content")):
+            found[kind] = Policy(kind, _str(d.get("title")), _str(d.get("content")))
+    return tuple(found[k] for k in POLICY_TYPES if k in found)
+
+
+def _social_links(raw: Any) -> tuple[SocialLink, ...]:
+    d = _mapping(raw)
+    links = ((n, _str(d.get(n))) for n in SOCIAL_NETWORKS)
+    return tuple(SocialLink(n, url) for n, url in links if _is_http_url(url))
+
+
+def _province(raw: Any) -> Province | None:
+    d = _mapping(raw)
+    code = _str(d.get("code"))
+    if not code:
+        return None
+    return Province(code, _str(d.get("nameAr")) or code, _str(d.get("nameEn")) or code)
+
+
+def _area(raw: Any) -> Area | None:
+    d = _mapping(raw)
+    aid = _str(d.get("id"))
+    if not aid:
+        return None
+    return Area(aid, _str(d.get("nameAr")) or _str(d.get("nameEn")),
+                _str(d.get("nameEn")) or _str(d.get("nameAr")))
+
+
+def _is_http_url(url: str) -> bool:
+    return url.lower().startswith(("https://", "http://"))
+
+
+def _safe_url(url: str) -> bool:
+    """An image URL: absolute http(s), or a site-relative path (not protocol-relative)."""
+    return _is_http_url(url) or (url.startswith("/") and not url.startswith("//"))
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _object(value: Any) -> Mapping[str, Any]:
+    if isinstance(value, Mapping):
+        return value
+    raise SendyUnavailable("Sendy sent an unexpected shape")
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _items(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    raise SendyUnavailable("Sendy sent an unexpected shape")
+
+
+def _str(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _int(value: Any, default: Any) -> Any:
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return default
+
+
+# -- logging hooks (never headers: they carry the key) -----------------------------------
+def _log_request(request: httpx.Request) -> None:
+    request.extensions["storefront_start"] = time.monotonic()
+
+
+def _log_response(response: httpx.Response) -> None:
+    request = response.request
+    started = request.extensions.get("storefront_start", time.monotonic())
+    log.info("sendy %s %s -> %s in %.0f ms", request.method, request.url.path,
+             response.status_code, (time.monotonic() - started) * 1000)

@@ -1,0 +1,176 @@
+"""Sendy client layer: frozen dataclasses the rest of the app sees instead of JSON.
+
+Money is always an int of whole Iraqi dinars.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Category:
+    """A product category; parent_id links a sub-category to its parent."""
+
+    id: str
+    name: str
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Product:
+    """A priced, active product of a published store."""
+
+    id: str
+    sku: str
+    name: str
+    price: int
+    description: str = ""
+    compare_at_price: int | None = None
+    image_urls: tuple[str, ...] = ()
+    category_id: str | None = None
+    in_stock: bool = True
+
+    @property
+    def on_sale(self) -> bool:
+        """Whether a higher compare-at price should be shown struck through."""
+        return self.compare_at_price is not None and self.compare_at_price > self.price
+
+
+@dataclass(frozen=True)
+class FAQ:
+    """A question the store answers up front."""
+
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One of the store's policies: shipping, returns, privacy or terms."""
+
+    type: str
+    title: str
+    content: str
+
+
+@dataclass(frozen=True)
+class SocialLink:
+    """A link to the store's profile on a network (only http(s) URLs survive parsing)."""
+
+    network: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Seo:
+    """Owner-set search and link-preview fields."""
+
+    title: str = ""
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+    og_image_url: str = ""
+
+
+@dataclass(frozen=True)
+class Store:
+    """A published store with its catalog."""
+
+    slug: str
+    name: str
+    products: tuple[Product, ...]
+    description: str = ""
+    logo_url: str = ""
+    cover_image_url: str = ""
+    niche: str = ""
+    language: str = "ar"
+    currency_code: str = "IQD"
+    contact_email: str = ""
+    contact_phone: str = ""
+    whatsapp_phone: str = ""
+    social_links: tuple[SocialLink, ...] = ()
+    seo: Seo = field(default_factory=Seo)
+    faqs: tuple[FAQ, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    categories: tuple[Category, ...] = ()
+    custom_domain: str = ""
+
+    def product_by_sku(self, sku: str) -> Product | None:
+        """The product with this SKU, if the store still sells it."""
+        return next((p for p in self.products if p.sku == sku), None)
+
+    def policy(self, type_: str) -> Policy | None:
+        """The policy of this type, if the store has one."""
+        return next((p for p in self.policies if p.type == type_), None)
+
+
+@dataclass(frozen=True)
+class Province:
+    """An Iraqi governorate from the address reference."""
+
+    code: str
+    name_ar: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        """The name in the shopper's language."""
+        return self.name_ar if lang == "ar" else self.name_en
+
+
+@dataclass(frozen=True)
+class Area:
+    """An area (district or neighbourhood) inside a governorate."""
+
+    id: str
+    name_ar: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        """The name in the shopper's language."""
+        return self.name_ar if lang == "ar" else self.name_en
+
+
+@dataclass(frozen=True)
+class OtpTicket:
+    """What Sendy says after sending a one-time code (never the code itself)."""
+
+    expires_in: int = 300
+    resend_after: int = 60
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One line of an order: a SKU and how many."""
+
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    """Everything the storefront sends to place an OTP-verified order."""
+
+    external_ref: str
+    otp_code: str
+    customer_name: str
+    customer_phone: str
+    customer_address: str
+    province_code: str
+    area_id: str
+    lines: tuple[OrderLine, ...]
+    order_value: int
+    fulfillment_type: str = "from_to"
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """Sendy's answer to a placed order."""
+
+    id: str
+    public_id: str
+    status: str = "pending"
+    order_value: int = 0
+    delivery_fee: int = 0
+    total_amount: int = 0
+    created_at: str = ""

@@ -1,0 +1,111 @@
+"""Sandbox layer: the fake Sendy routes (storefront, address reference, OTP, orders)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, current_app, request
+
+from storefront.sendy.sandbox import orders, otp
+from storefront.sendy.sandbox.envelope import ApiFailure, ok
+from storefront.sendy.sandbox.state import Store
+from storefront.sendy.sandbox.validation import error, validate_order
+
+if TYPE_CHECKING:
+    from storefront.sendy.sandbox.core import Sandbox
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger("storefront.sandbox")
+ORDERS_SCOPE = "orders:write"
+
+
+def _sandbox() -> Sandbox:
+    """Return the Sandbox this app belongs to."""
+    return current_app.extensions["sandbox"]  # type: ignore[no-any-return]
+
+
+@bp.get("/public/storefronts/<slug>")
+def storefront(slug: str) -> Response:
+    """Show a published storefront without its unpriced products."""
+    store = _sandbox().state.stores.get(slug)
+    if store is None or not store.published:
+        raise ApiFailure(404, "Storefront not found")
+    return ok(store.public_view())
+
+
+@bp.get("/address-reference/provinces")
+def provinces() -> Response:
+    """List the provinces."""
+    items = _sandbox().state.provinces.values()
+    return ok([{k: p[k] for k in ("code", "nameAr", "nameEn")} for p in items])
+
+
+@bp.get("/address-reference/provinces/<code>/areas")
+def areas(code: str) -> Response:
+    """List the areas of one province."""
+    province = _sandbox().state.provinces.get(code)
+    if province is None:
+        raise ApiFailure(404, "Province not found")
+    return ok([{k: a[k] for k in ("id", "nameAr", "nameEn")} for a in province.get("areas", [])])
+
+
+@bp.post("/store/integrations/orders/send-otp")
+def send_otp() -> Response:
+    """Send a one-time code to the customer's phone (never returned)."""
+    sandbox, store = _sandbox(), _keyed_store()
+    phone = _json_object().get("customerPhone")
+    if not otp.is_phone(phone):
+        message = "Phone must be an Iraqi mobile number like 9647XXXXXXXXX."
+        raise ApiFailure(400, "Validation failed", [error("customerPhone", message)])
+    try:
+        code = otp.issue_code(sandbox.state, store.slug, phone, sandbox.clock())
+    except otp.TooManyCodes:
+        raise ApiFailure(429, "Too many codes requested") from None
+    if sandbox.demo:
+        log.warning("Sandbox OTP for %s: %s", phone, code)
+    data = {"expiresInSeconds": otp.CODE_TTL_SECONDS, "resendAfterSeconds": otp.RESEND_AFTER_SECONDS}
+    return ok(data, message="Code sent")
+
+
+@bp.post("/store/integrations/orders/storefront")
+def order() -> Response:
+    """Place an OTP-verified order, or replay the order already made for its externalRef."""
+    sandbox, store = _sandbox(), _keyed_store()
+    with sandbox.state.lock:
+        previous = orders.replayed_order(sandbox.state, store, request.get_json(silent=True))
+        if previous is not None:
+            return ok(previous, message="Order already exists")
+        data = _place(sandbox, store, _json_object())
+    return ok(data, 201, "Order created")
+
+
+def _place(sandbox: Sandbox, store: Store, body: dict[str, Any]) -> dict[str, Any]:
+    """Validate an order body and its code, then create the order; call holding the lock."""
+    now = sandbox.clock()
+    errors = validate_order(sandbox.state, store, body)
+    phone, code = body.get("customerPhone"), body.get("otpCode")
+    if not otp.check_code(sandbox.state, store.slug, phone, code, now):
+        errors.append(error("otpCode", "Invalid or expired code"))
+    if errors:
+        raise ApiFailure(400, "Validation failed", errors)
+    otp.consume_code(sandbox.state, store.slug, phone)
+    return orders.create_order(sandbox.state, store, body, now)
+
+
+def _keyed_store() -> Store:
+    """Return the store of the request's API key, which must carry orders:write."""
+    store = _sandbox().state.store_for_key(request.headers.get("X-API-Key"))
+    if store is None:
+        raise ApiFailure(401, "Invalid API key")
+    if ORDERS_SCOPE not in store.scopes:
+        raise ApiFailure(403, f"API key lacks the {ORDERS_SCOPE} scope")
+    return store
+
+
+def _json_object() -> dict[str, Any]:
+    """Return the JSON object body, or fail with a 400 envelope."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiFailure(400, "Validation failed", [error("body", "Request body must be a JSON object.")])
+    return body

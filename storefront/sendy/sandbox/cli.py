@@ -1,0 +1,42 @@
+"""Sandbox layer: serving the sandbox over real HTTP (a Flask CLI group and a test helper)."""
+
+from __future__ import annotations
+
+import threading
+
+import click
+from flask.cli import AppGroup
+from werkzeug.serving import BaseWSGIServer, make_server, run_simple
+
+from storefront.sendy.sandbox.core import Sandbox
+
+sandbox_cli = AppGroup("sandbox", help="The Sendy sandbox (a local stand-in for the Sendy API).")
+
+
+@sandbox_cli.command("serve", with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5001, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--data",
+    "data_path",
+    envvar="SANDBOX_DATA",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Extra stores/provinces JSON overlaid on the seed (default: $SANDBOX_DATA).",
+)
+@click.option("--demo/--no-demo", default=True, show_default=True, help="Log each OTP code.")
+def serve(host: str, port: int, data_path: str | None, demo: bool) -> None:
+    """Serve the sandbox over HTTP."""
+    try:
+        sandbox = Sandbox(data_path, demo=demo)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    for slug, key in sandbox.demo_api_keys().items():
+        click.echo(f"Store {slug}: key id {key.split('.', 1)[0]}")
+    run_simple(host, port, sandbox.wsgi_app, threaded=True)
+
+
+def serve_in_thread(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> tuple[BaseWSGIServer, str]:
+    """Serve sandbox over HTTP from a daemon thread; return the server and its base URL."""
+    server = make_server(host, port, sandbox.wsgi_app, threaded=True)
+    threading.Thread(target=server.serve_forever, name="sendy-sandbox", daemon=True).start()
+    return server, f"http://{host}:{server.server_port}"

@@ -1,0 +1,72 @@
+"""Sandbox layer: the Sandbox object tying together state, faults, app and transport."""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from storefront.sendy.sandbox.app import create_app
+from storefront.sendy.sandbox.faults import Faults
+from storefront.sendy.sandbox.seed import load_state
+from storefront.sendy.sandbox.state import SandboxState
+from storefront.sendy.sandbox.transport import SandboxTransport
+
+
+class Sandbox:
+    """A stateful stand-in for the Sendy API, usable in-process or over HTTP."""
+
+    def __init__(
+        self,
+        data_path: str | None = None,
+        *,
+        demo: bool = False,
+        clock: Callable[[], float] = time.time,
+        seed_dir: str | Path | None = None,
+    ) -> None:
+        self.state: SandboxState = load_state(data_path, seed_dir=Path(seed_dir) if seed_dir else None)
+        self.faults = Faults()
+        self.demo = demo
+        self.clock = clock
+        self.wsgi_app = create_app(self)
+
+    def transport(self) -> httpx.BaseTransport:
+        """Return an in-process httpx transport into this sandbox, applying network faults."""
+        return SandboxTransport(self.wsgi_app, self.faults, self.state.log_request)
+
+    def demo_api_keys(self) -> dict[str, str]:
+        """Map each seeded store slug to its API key, for stores that have one."""
+        return {s.slug: s.api_key for s in self.state.stores.values() if s.api_key}
+
+    def last_otp(self, phone: str) -> str | None:
+        """TEST HOOK: return the latest code sent to a 13-digit phone."""
+        with self.state.lock:
+            return self.state.last_codes.get(phone)
+
+    @property
+    def orders(self) -> list[dict[str, Any]]:
+        """Every order created: {"store", "request", "response"}, oldest first."""
+        with self.state.lock:
+            return copy.deepcopy(self.state.orders)
+
+    @property
+    def requests(self) -> list[tuple[str, str]]:
+        """Every (method, path) the sandbox received, hooks excluded, oldest first."""
+        with self.state.lock:
+            return list(self.state.requests)
+
+    def reset(self) -> None:
+        """Clear codes, orders, faults and the request log."""
+        self.state.reset()
+        self.faults.clear()
+
+    def published_stores(self) -> list[dict[str, str]]:
+        """Slug, name and language of every published store, for the demo index."""
+        with self.state.lock:
+            stores = [s for s in self.state.stores.values() if s.published]
+            return [{"slug": s.slug, "name": str(s.storefront.get("name", s.slug)),
+                     "language": str(s.storefront.get("language", "ar"))} for s in stores]

@@ -1,0 +1,77 @@
+"""Sandbox layer: test hooks under /__sandbox/ (codes, faults, orders, reset); never Sendy's."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from storefront.sendy.sandbox.envelope import ApiFailure, ok
+
+if TYPE_CHECKING:
+    from storefront.sendy.sandbox.core import Sandbox
+
+bp = Blueprint("hooks", __name__, url_prefix="/__sandbox")
+
+
+def _sandbox() -> Sandbox:
+    """Return the Sandbox this app belongs to."""
+    return current_app.extensions["sandbox"]  # type: ignore[no-any-return]
+
+
+@bp.get("/otp/<phone>")
+def last_otp(phone: str) -> Response:
+    """Show the latest code sent to a phone."""
+    code = _sandbox().last_otp(phone)
+    if code is None:
+        raise ApiFailure(404, "No code was sent to this phone")
+    return jsonify({"code": code})
+
+
+@bp.post("/faults")
+def add_fault() -> Response:
+    """Inject a fault described by the JSON body."""
+    body: Any = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiFailure(400, "Body must be a JSON object")
+    try:
+        fault = _sandbox().faults.add(**_fault_args(body))
+    except (TypeError, ValueError) as exc:
+        raise ApiFailure(400, str(exc)) from None
+    return ok(fault.to_dict(), 201, "Fault added")
+
+
+@bp.delete("/faults")
+def clear_faults() -> Response:
+    """Remove every fault."""
+    _sandbox().faults.clear()
+    return ok(None, message="Faults cleared")
+
+
+@bp.get("/orders")
+def list_orders() -> Response:
+    """List every order created, with its request and response."""
+    return jsonify(_sandbox().orders)
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """Clear codes, orders, faults and the request log."""
+    _sandbox().reset()
+    return ok(None, message="Sandbox reset")
+
+
+def _fault_args(body: dict[str, Any]) -> dict[str, Any]:
+    """Turn a fault JSON body into Faults.add arguments, checking the types."""
+    times, seconds, status = body.get("times"), body.get("seconds", 0.0), body.get("status", 500)
+    if times is not None and (not isinstance(times, int) or isinstance(times, bool)):
+        raise TypeError("times must be a whole number or null")
+    if not isinstance(seconds, (int, float)) or not isinstance(status, int):
+        raise TypeError("seconds must be a number and status a whole number")
+    return {
+        "endpoint": body.get("endpoint"),
+        "kind": body.get("kind"),
+        "times": times,
+        "seconds": seconds,
+        "status": status,
+    }

@@ -1,0 +1,58 @@
+"""Sandbox layer: creating orders, recording them, and replaying them by externalRef."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from storefront.sendy.sandbox.state import SandboxState, Store
+from storefront.sendy.sandbox.validation import order_value
+
+PUBLIC_ID_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def replayed_order(state: SandboxState, store: Store, body: Any) -> dict[str, Any] | None:
+    """Return the order already accepted for this body's externalRef, if any."""
+    ref = body.get("externalRef") if isinstance(body, dict) else None
+    if not isinstance(ref, str) or not ref:
+        return None
+    with state.lock:
+        return state.order_refs.get((store.slug, ref))
+
+
+def create_order(state: SandboxState, store: Store, body: dict[str, Any], now: float) -> dict[str, Any]:
+    """Create and record an order from a validated body; return Sendy's response data."""
+    value = order_value(store, body["items"])
+    fee = body.get("deliveryFee", 0)
+    with state.lock:
+        data = {
+            "id": str(uuid.uuid4()),
+            "publicId": _public_id(state),
+            "status": "pending",
+            "orderValue": value,
+            "deliveryFee": fee,
+            "totalAmount": value + fee,
+            "createdAt": _iso_utc(now),
+        }
+        state.orders.append({"store": store.slug, "request": body, "response": data})
+        if isinstance(body.get("externalRef"), str) and body["externalRef"]:
+            state.order_refs[(store.slug, body["externalRef"])] = data
+    return data
+
+
+def _public_id(state: SandboxState) -> str:
+    """Return a fresh "SF-XXXXXX" id not used by any recorded order."""
+    used = {order["response"]["publicId"] for order in state.orders}
+    while True:
+        candidate = "SF-" + "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(6))
+        if candidate not in used:
+            return candidate
+
+
+def _iso_utc(timestamp: float) -> str:
+    """Format a Unix time as ISO-8601 UTC with a Z suffix."""
+    moment = datetime.fromtimestamp(timestamp, tz=UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -1,0 +1,1 @@
+"""Service layer: typed functions between the views and the Sendy client."""

@@ -1,0 +1,56 @@
+"""Service layer: access to the app's Sendy client and its cache policy."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app
+
+from storefront.extensions import cache
+from storefront.sendy import SendyClient, SendyNotFound, SendyUnavailable
+
+log = logging.getLogger("storefront.services")
+T = TypeVar("T")
+STALE_TTL = 7 * 24 * 3600
+_MISSING = "__missing__"
+
+
+def client() -> SendyClient:
+    """The app's pooled Sendy client."""
+    return current_app.extensions["sendy"]
+
+
+def cached(key: str, ttl: int, fetch: Callable[[], T], *, not_found_ttl: int = 30) -> T:
+    """Fresh for ``ttl`` seconds; on Sendy failure, the last good copy (stale-if-error).
+
+    A "not found" answer is remembered briefly, so unknown slugs do not hammer Sendy,
+    and it retires the stale copy: an unpublished store stops being served.
+    """
+    fresh = cache.get(key)
+    if fresh == _MISSING:
+        raise SendyNotFound("not found (cached)")
+    if fresh is not None:
+        return fresh
+    try:
+        value = fetch()
+    except SendyNotFound:
+        cache.set(key, _MISSING, timeout=not_found_ttl)
+        cache.delete(f"stale:{key}")
+        raise
+    except SendyUnavailable as exc:
+        stale = cache.get(f"stale:{key}")
+        if stale is None:
+            log.error("sendy unavailable for %s and nothing cached: %s", key, exc)
+            raise
+        log.warning("sendy unavailable for %s, serving the last good copy: %s", key, exc)
+        return stale
+    cache.set(key, value, timeout=ttl)
+    cache.set(f"stale:{key}", value, timeout=STALE_TTL)
+    return value
+
+
+def invalidate(key: str) -> None:
+    """Forget the fresh copy of one cached value (the stale copy stays as a fallback)."""
+    cache.delete(key)

@@ -1,0 +1,1 @@
+"""Views: one blueprint per feature; thin functions over the services."""

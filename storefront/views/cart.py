@@ -1,0 +1,51 @@
+"""Views: the cart — add from a product page, change quantities, remove lines."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from storefront.forms import parse_quantity
+from storefront.i18n import store_route
+from storefront.services import cart
+from storefront.views.common import store_blueprint
+
+bp = store_blueprint("cart", __name__)
+
+
+@store_route(bp, "/cart")
+def show() -> str:
+    """The cart with line totals, the subtotal and any unavailable lines."""
+    return render_template("cart/cart.html", cart=cart.view(g.store))
+
+
+@store_route(bp, "/cart/add", methods=["POST"])
+def add() -> Response:
+    """Add a product, then show the cart (or the product again with the reason)."""
+    sku = request.form.get("sku", "")
+    quantity = parse_quantity(request.form.get("quantity")) or 1
+    try:
+        product = cart.add(g.store, sku, quantity)
+    except cart.CartError as exc:
+        flash(str(exc.message), "error")
+        target = url_for("store.product", sku=sku) if g.store.product_by_sku(sku) else url_for("cart.show")
+        return redirect(target, 303)
+    flash(_("Added to your cart: %(name)s", name=product.name), "success")
+    return redirect(url_for("cart.show"), 303)
+
+
+@store_route(bp, "/cart/update", methods=["POST"])
+def update() -> Response:
+    """Change one line's quantity (1–99) or remove it."""
+    sku = request.form.get("sku", "")
+    if request.form.get("action") == "remove":
+        cart.remove(g.slug, sku)
+        flash(_("Removed from your cart."), "success")
+    else:
+        quantity = parse_quantity(request.form.get("quantity"))
+        if quantity is None or not 1 <= quantity <= cart.MAX_QUANTITY:
+            flash(_("Choose a quantity from 1 to %(max)d.", max=cart.MAX_QUANTITY), "error")
+        else:
+            cart.set_quantity(g.slug, sku, quantity)
+    return redirect(url_for("cart.show"), 303)

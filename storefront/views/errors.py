@@ -1,0 +1,57 @@
+"""Views: friendly, translated error pages — never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger("storefront.errors")
+
+MESSAGES = {
+    400: (_l("Something was wrong with that request"),
+          _l("Please go back and try again.")),
+    404: (_l("We couldn't find that page"),
+          _l("The link may be old, or the store may not be open yet.")),
+    405: (_l("That didn't work"), _l("Please go back and try again.")),
+    429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
+    503: (_l("The store is taking a short break"),
+          _l("We couldn't reach the store right now. Please try again in a minute.")),
+    500: (_l("Something went wrong on our side"),
+          _l("Please try again in a minute. Your cart is saved.")),
+}
+
+
+def render_error(code: int, title: str | None = None, message: str | None = None) -> tuple[str, int]:
+    """The error page for an HTTP status, in the shopper's language."""
+    default_title, default_message = MESSAGES.get(code, MESSAGES[500])
+    return render_template("errors/error.html", code=code, title=title or default_title,
+                           message=message or default_message), code
+
+
+def _http_error(exc: HTTPException) -> tuple[str, int]:
+    return render_error(exc.code or 500)
+
+
+def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+    return render_error(400, _l("This page has expired"),
+                        _l("For your security the form timed out. Go back, reload the page and "
+                           "try again — your cart is saved."))
+
+
+def _server_error(exc: InternalServerError) -> tuple[str, int]:
+    log.error("unhandled error: %r", exc.original_exception or exc)
+    try:
+        return render_error(500)
+    except Exception:  # the error page itself failed: keep it plain
+        return "Something went wrong. Please try again in a minute.", 500
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(InternalServerError, _server_error)
+    app.register_error_handler(HTTPException, _http_error)
