@@ -15,6 +15,7 @@ from storefront import i18n
 from storefront.config import ENV_NAMES, Settings, load_settings
 from storefront.extensions import babel, cache, csrf
 from storefront.sendy import SendyClient
+from storefront.services import limits
 
 ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_URL = "http://sendy.sandbox"
@@ -39,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                    default_translation_directories=str(ROOT / "translations"))
     cache.init_app(app)
     csrf.init_app(app)
+    limits.init_app(app, settings.redis_url)
     _register_views(app)
     logging.getLogger("storefront").setLevel(logging.INFO)
     return app

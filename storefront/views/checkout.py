@@ -1,5 +1,243 @@
-"""Views: checkout (placeholder until the checkout issue lands)."""
+"""Views: checkout — delivery details, the one-time code, and the confirmation page."""
 
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from storefront.forms import CheckoutForm, CodeForm
+from storefront.i18n import store_route
+from storefront.sendy import (
+    SendyError,
+    SendyForbidden,
+    SendyRateLimited,
+    SendyRejected,
+    SendyUnavailable,
+)
+from storefront.services import addresses, cart, catalog, checkout, limits
+from storefront.services.phone import display_phone
 from storefront.views.common import store_blueprint
 
 bp = store_blueprint("checkout", __name__)
+log = logging.getLogger("storefront.checkout")
+DETAIL_FIELDS = ("name", "phone", "province", "area", "address", "notes")
+
+
+@store_route(bp, "/checkout", methods=["GET", "POST"])
+def details() -> Response | str | tuple[str, int]:
+    """The delivery form; with JavaScript off, a button reloads the areas."""
+    the_cart = cart.view(g.store)
+    if checkout.api_key(g.slug) is None:
+        return render_template("checkout/unavailable.html", cart=the_cart)
+    if not the_cart.orderable:
+        flash(_("Your cart is empty."), "error")
+        return redirect(url_for("cart.show"), 303)
+    form = CheckoutForm(data=_typed_details())
+    status = _fill_choices(form)
+    if request.method == "POST" and request.form.get("action") != "areas" and form.validate():
+        return _send_code(form)
+    return render_template("checkout/details.html", form=form, cart=the_cart), status
+
+
+def _typed_details() -> dict[str, str] | None:
+    if request.method == "POST":
+        return None  # the form reads what was posted
+    current = checkout.pending(g.slug)
+    if current is None:
+        return None
+    typed = {f: getattr(current.details, f) for f in DETAIL_FIELDS}
+    typed["phone"] = display_phone(typed["phone"])
+    return typed
+
+
+def _fill_choices(form: CheckoutForm) -> int:
+    lang = g.lang
+    try:
+        provinces = sorted(addresses.provinces(), key=lambda p: p.name(lang))
+        areas = addresses.sorted_by_name(addresses.areas(form.province.data or ""), lang) \
+            if form.province.data else []
+    except SendyError:
+        flash(_("We couldn't load the list of governorates. Please try again in a minute."), "error")
+        provinces, areas = [], []
+        status = 503
+    else:
+        status = 200
+    form.province.choices = [("", _("Choose your governorate"))] + [(p.code, p.name(lang)) for p in provinces]
+    first = _("Choose your area") if areas else _("Choose a governorate first")
+    form.area.choices = [("", first)] + [(a.id, a.name(lang)) for a in areas]
+    if form.area.data and form.area.data not in {a.id for a in areas}:
+        form.area.data = ""
+    return status
+
+
+def _send_code(form: CheckoutForm) -> Response | tuple[str, int]:
+    d = checkout.Details(name=form.name.data.strip(), phone=form.normalized_phone,
+                         province=form.province.data, area=form.area.data,
+                         address=form.address.data.strip(), notes=(form.notes.data or "").strip())
+    try:
+        checkout.request_code(g.store, d, request.remote_addr or "")
+    except limits.LimitExceeded as exc:
+        form.phone.errors.append(limit_message(exc))
+    except SendyRejected as exc:
+        _field_errors(form, exc)
+    except (SendyRateLimited, SendyForbidden, SendyUnavailable) as exc:
+        flash(_sendy_message(exc), "error")
+    else:
+        return redirect(url_for("checkout.code"), 303)
+    return render_template("checkout/details.html", form=form, cart=cart.view(g.store)), 400
+
+
+@store_route(bp, "/checkout/areas")
+def areas() -> Response:
+    """The areas of one governorate, for the JavaScript picker."""
+    try:
+        found = addresses.areas(request.args.get("province", ""))
+    except SendyError:
+        return jsonify(error=_("We couldn't load the areas. Please try again.")), 503
+    return jsonify([{"id": a.id, "name": a.name(g.lang)}
+                    for a in addresses.sorted_by_name(found, g.lang)])
+
+
+@store_route(bp, "/checkout/code", methods=["GET", "POST"])
+def code() -> Response | str | tuple[str, int]:
+    """Enter the one-time code (or ask for another), then the order is placed."""
+    current = checkout.pending(g.slug)
+    if current is None or not current.send_id:
+        return _after_checkout()
+    form = CodeForm()
+    if request.method == "POST":
+        if request.form.get("action") == "resend":
+            return _resend(current)
+        if form.validate():
+            return _place(form)
+    return _code_page(form, 200 if request.method == "GET" else 400)
+
+
+def _code_page(form: CodeForm, status: int) -> tuple[str, int]:
+    current = checkout.pending(g.slug)
+    assert current is not None
+    demo_code = None
+    sandbox = current_app.extensions.get("sandbox")
+    if current_app.config.get("SANDBOX_DEMO") and sandbox is not None:
+        demo_code = sandbox.last_otp(current.details.phone)
+    wait = max(0, int(current.sent_at + current.resend_after - time.time()))
+    return render_template("checkout/code.html", form=form, pending=current, wait=wait,
+                           phone=display_phone(current.details.phone), demo_code=demo_code,
+                           cart=cart.view(g.store)), status
+
+
+def _resend(current: checkout.Pending) -> Response | tuple[str, int]:
+    form = CodeForm(formdata=None)
+    try:
+        checkout.request_code(g.store, current.details, request.remote_addr or "", resend=True)
+    except limits.LimitExceeded as exc:
+        form.code.errors = [limit_message(exc)]
+    except SendyError as exc:
+        form.code.errors = [_sendy_message(exc)]
+    else:
+        flash(_("We sent you a new code."), "success")
+        return redirect(url_for("checkout.code"), 303)
+    return _code_page(form, 429 if form.code.errors else 400)
+
+
+def _place(form: CodeForm) -> Response | tuple[str, int]:
+    try:
+        receipt = checkout.place_order(g.store, cart.view(g.store), form.code.data)
+    except limits.LimitExceeded:
+        form.code.errors.append(_("Too many wrong codes. Ask for a new code."))
+    except checkout.EmptyCart:
+        flash(_("Your cart is empty."), "error")
+        return redirect(url_for("cart.show"), 303)
+    except checkout.OrderInFlight:
+        form.code.errors.append(_("Your order is still being placed. Please wait a moment, "
+                                  "then press the button again."))
+    except SendyRejected as exc:
+        return _rejected(form, exc)
+    except (SendyRateLimited, SendyForbidden, SendyUnavailable) as exc:
+        form.code.errors.append(_sendy_message(exc))
+    else:
+        return redirect(url_for("checkout.confirmation", public_id=receipt.public_id), 303)
+    return _code_page(form, 400)
+
+
+def _rejected(form: CodeForm, exc: SendyRejected) -> Response | tuple[str, int]:
+    """Put Sendy's complaints on the field they belong to."""
+    if exc.for_field("otp_code"):
+        form.code.errors.append(_("That code is wrong or has expired. Check it, or ask for a new code."))
+        return _code_page(form, 400)
+    if exc.for_field("items"):
+        catalog.forget_store(g.slug)
+        flash(_("Some products in your cart changed. Please check your cart and try again."), "error")
+        return redirect(url_for("cart.show"), 303)
+    details_form = CheckoutForm(data=_typed_details())
+    _fill_choices(details_form)
+    _field_errors(details_form, exc)
+    return render_template("checkout/details.html", form=details_form, cart=cart.view(g.store)), 400
+
+
+def _field_errors(form: CheckoutForm, exc: SendyRejected) -> bool:
+    """Attach Sendy's field errors to our fields; True when any landed."""
+    messages = {
+        "name": _("Check your name."),
+        "phone": _("Enter an Iraqi mobile number (starting with 07 or +964 7)."),
+        "province": _("Choose your governorate again."),
+        "area": _("This area is not in the chosen governorate. Choose your area again."),
+        "address": _("Describe where to deliver: street, house, nearest landmark."),
+        "notes": _("Shorten your note."),
+    }
+    landed = False
+    for name, message in messages.items():
+        if exc.for_field(name):
+            getattr(form, name).errors = [*getattr(form, name).errors, message]
+            landed = True
+    if not landed:
+        flash(_("The store could not accept this order: %(reason)s", reason=exc.message), "error")
+    return landed
+
+
+def _sendy_message(exc: SendyError) -> str:
+    if isinstance(exc, SendyRateLimited):
+        return _("Too many codes were sent to this number. Please try again later.")
+    if isinstance(exc, SendyForbidden):
+        log.error("sendy refused the store's API key for %s", g.slug)
+        return _("Online ordering is unavailable right now. Please contact the store on WhatsApp.")
+    if isinstance(exc, SendyUnavailable) and exc.maybe_processed:
+        return _("We couldn't confirm your order. Your cart is saved: wait a moment, then press "
+                 "the button again — your order will not be placed twice.")
+    return _("We couldn't reach the store. Your cart and details are saved — please try again.")
+
+
+def limit_message(exc: limits.LimitExceeded) -> str:
+    """A translated 'try again in …' for each limit."""
+    from datetime import timedelta
+
+    when = format_timedelta(timedelta(seconds=exc.retry_after), threshold=1.1, add_direction=True)
+    if exc.kind == "cooldown":
+        return _("Please wait before asking for another code. You can ask again %(when)s.", when=when)
+    if exc.kind == "ip":
+        return _("Too many codes were requested from this connection. Try again %(when)s.", when=when)
+    if exc.kind == "wrong":
+        return _("Too many wrong codes. Ask for a new code %(when)s.", when=when)
+    return _("Too many codes were sent to this number. Try again %(when)s.", when=when)
+
+
+def _after_checkout() -> Response:
+    """No checkout in progress: show the last order placed, else the cart."""
+    placed = session.get("orders", [])
+    if placed and checkout.receipt(g.slug, placed[-1]):
+        return redirect(url_for("checkout.confirmation", public_id=placed[-1]), 303)
+    return redirect(url_for("cart.show"), 303)
+
+
+@store_route(bp, "/orders/<public_id>")
+def confirmation(public_id: str) -> str:
+    """The order placed: its reference, the items, the total and what happens next."""
+    receipt = checkout.receipt(g.slug, public_id)
+    if receipt is None:
+        abort(404)
+    return render_template("checkout/confirmation.html", receipt=receipt)

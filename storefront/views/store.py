@@ -6,8 +6,8 @@ from flask import abort, g, make_response, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from storefront.i18n import LANG_COOKIE, LOCALES, store_route
-from storefront.services import catalog
 from storefront.seo import store_pages
+from storefront.services import catalog
 from storefront.views.common import store_blueprint
 from storefront.views.safety import safe_next
 

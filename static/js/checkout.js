@@ -1,0 +1,45 @@
+/* Progressive enhancement for checkout: areas update in place; resend countdown. */
+(function () {
+  "use strict";
+  var form = document.getElementById("checkout");
+  if (form) {
+    var province = form.querySelector("select[name=province]");
+    var area = form.querySelector("select[name=area]");
+    province.addEventListener("change", function () {
+      var first = area.options[0];
+      area.disabled = true;
+      fetch(form.dataset.areasUrl + "?province=" + encodeURIComponent(province.value), {
+        headers: { Accept: "application/json" }, credentials: "same-origin"
+      }).then(function (r) {
+        if (!r.ok) { throw new Error(r.status); }
+        return r.json();
+      }).then(function (areas) {
+        area.length = 1;
+        areas.forEach(function (a) { area.add(new Option(a.name, a.id)); });
+        area.disabled = false;
+        area.focus();
+      }).catch(function () {
+        area.disabled = false;
+        var fallback = form.querySelector("button[value=areas].js-hide");
+        if (fallback) { fallback.hidden = false; }
+      });
+      first.selected = true;
+    });
+  }
+  var hint = document.getElementById("resend-hint");
+  var clock = hint && hint.querySelector(".countdown");
+  if (clock) {
+    var button = hint.parentNode.querySelector("button[value=resend]");
+    var left = parseInt(hint.dataset.wait, 10) || 0;
+    button.disabled = true;
+    var timer = setInterval(function () {
+      left -= 1;
+      clock.textContent = Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2);
+      if (left <= 0) {
+        clearInterval(timer);
+        button.disabled = false;
+        hint.hidden = true;
+      }
+    }, 1000);
+  }
+})();
