@@ -56,6 +56,7 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": 6 * 3600,
         "CACHE_DEFAULT_TIMEOUT": 60,
         "SANDBOX_DEMO": settings.sandbox,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from storefront.extensions import csrf
 from storefront.forms import parse_quantity
 from storefront.i18n import store_route
 from storefront.services import cart
 from storefront.views.common import store_blueprint
+from storefront.views.safety import same_origin
 
-bp = store_blueprint("cart", __name__)
+bp = store_blueprint("cart", __name__, private=True)
 
 
 @store_route(bp, "/cart")
@@ -21,16 +23,18 @@ def show() -> str:
 
 
 @store_route(bp, "/cart/add", methods=["POST"])
+@csrf.exempt  # posted from cacheable product pages: guarded by SameSite=Lax + same origin
 def add() -> Response:
-    """Add a product, then show the cart (or the product again with the reason)."""
+    """Add a product, then show the cart (with the reason if it could not be added)."""
+    if not same_origin():
+        abort(403)
     sku = request.form.get("sku", "")
     quantity = parse_quantity(request.form.get("quantity")) or 1
     try:
         product = cart.add(g.store, sku, quantity)
     except cart.CartError as exc:
         flash(str(exc.message), "error")
-        target = url_for("store.product", sku=sku) if g.store.product_by_sku(sku) else url_for("cart.show")
-        return redirect(target, 303)
+        return redirect(url_for("cart.show"), 303)
     flash(_("Added to your cart: %(name)s", name=product.name), "success")
     return redirect(url_for("cart.show"), 303)
 

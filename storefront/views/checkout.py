@@ -23,7 +23,7 @@ from storefront.services import addresses, cart, catalog, checkout, limits
 from storefront.services.phone import display_phone
 from storefront.views.common import store_blueprint
 
-bp = store_blueprint("checkout", __name__)
+bp = store_blueprint("checkout", __name__, private=True)
 log = logging.getLogger("storefront.checkout")
 DETAIL_FIELDS = ("name", "phone", "province", "area", "address", "notes")
 

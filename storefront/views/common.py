@@ -1,30 +1,44 @@
-"""Views: what every store blueprint does first — find the store and the page's language."""
+"""Views: what every store blueprint does first — find the store and the page's language.
+
+Catalog pages are public: identical for every shopper, no session read, no cookie set,
+cacheable by a CDN. Cart and checkout pages are private: they read the session, carry
+CSRF tokens, and refresh the non-secret cart-count cookie the catalog pages' script reads.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, g, redirect, request
+from flask import Blueprint, Flask, abort, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from storefront.i18n import LOCALIZED_ENDPOINTS, preferred_lang
+from storefront.i18n import LOCALIZED_ENDPOINTS
 from storefront.sendy import SendyNotFound, SendyUnavailable
 from storefront.services import cart, catalog
 from storefront.templating import page_url
 
+CART_COOKIE = "sf_cart"
+PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"
+PRIVATE_CACHE = "private, no-store"
 
-def store_blueprint(name: str, import_name: str) -> Blueprint:
+
+def store_blueprint(name: str, import_name: str, *, private: bool = False) -> Blueprint:
     """A blueprint whose routes live under ``/<slug>/`` and see ``g.store``."""
     bp = Blueprint(name, import_name)
     bp.before_request(load_store)
+    if private:
+        bp.before_request(lambda: setattr(g, "private", True))
+        bp.after_request(_private_response)
+    else:
+        bp.after_request(_public_response)
     return bp
 
 
 def init_app(app: Flask) -> None:
-    """Make the store (or None) and its cart count available to every template."""
+    """Make the store (or None) and, on private pages, its cart count available to templates."""
     app.context_processor(_store_context)
 
 
 def load_store() -> Response | None:
-    """Load the store for this URL, settle the page's language, or answer 404/503."""
+    """Load the store for this URL and settle the page's language, or answer 404/503."""
     try:
         g.store = catalog.get_store(g.slug)
     except SendyNotFound:
@@ -33,21 +47,35 @@ def load_store() -> Response | None:
         abort(503)
     url_lang = g.get("url_lang")
     g.lang = url_lang or g.store.language
-    if request.method != "GET" or request.endpoint not in LOCALIZED_ENDPOINTS:
-        return None
-    if url_lang == g.store.language:  # one URL per language: drop the redundant prefix
-        return redirect(_keep_query(page_url(url_lang)), 301)
-    wanted = preferred_lang()
-    if url_lang is None and wanted and wanted != g.store.language:
-        return redirect(_keep_query(page_url(wanted)), 302)
+    if request.method == "GET" and request.endpoint in LOCALIZED_ENDPOINTS \
+            and url_lang == g.store.language:  # one URL per language: drop the redundant prefix
+        query = request.query_string.decode("latin-1")
+        return redirect(page_url(url_lang) + (f"?{query}" if query else ""), 301)
     return None
 
 
-def _keep_query(url: str) -> str:
-    query = request.query_string.decode("latin-1")
-    return f"{url}?{query}" if query else url
+def _public_response(response: Response) -> Response:
+    if response.status_code == 200 and request.method == "GET":
+        response.headers["Cache-Control"] = PUBLIC_CACHE
+    return response
+
+
+def _private_response(response: Response) -> Response:
+    response.headers["Cache-Control"] = PRIVATE_CACHE
+    store = g.get("store")
+    if store is not None:
+        count = cart.count(store.slug)
+        home = url_for("store.home", lang=store.language)
+        if count:
+            response.set_cookie(CART_COOKIE, str(count), max_age=30 * 24 * 3600, path=home,
+                                samesite="Lax", secure=request.is_secure)
+        elif request.cookies.get(CART_COOKIE):
+            response.delete_cookie(CART_COOKIE, path=home)
+    return response
 
 
 def _store_context() -> dict[str, object]:
     store = g.get("store")
-    return {"store": store, "cart_count": cart.count(store.slug) if store else 0}
+    private = bool(g.get("private"))
+    count = cart.count(store.slug) if store and private else None
+    return {"store": store, "private_page": private, "cart_count": count}

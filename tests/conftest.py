@@ -1,0 +1,55 @@
+"""Shared fixtures: a fresh sandbox, the app wired to it in-process, and a browser-like client."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from storefront import create_app
+from storefront.sendy.sandbox import Sandbox
+
+FLORA = "flora-baghdad"  # Arabic-first demo store, has an API key
+TIGRIS = "tigris-tech"  # English-first demo store, has an API key
+HONEY = "erbil-honey"  # published, no API key: ordering via WhatsApp only
+HIDDEN = "coming-soon"  # unpublished: 404
+PHONE = "9647701234567"
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """A fresh sandbox with the demo seed (codes not printed)."""
+    yield Sandbox(demo=False)
+
+
+@pytest.fixture
+def app(sandbox: Sandbox) -> Iterator[Flask]:
+    """The storefront on the in-process sandbox, CSRF on, retries without sleeping."""
+    app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0})
+    yield app
+    app.extensions["sendy"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client that keeps cookies like a browser."""
+    return app.test_client()
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """The CSRF token of the form on a page, as a browser would submit it."""
+    html = client.get(url).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def submit(client: FlaskClient, page: str, action: str, data: dict[str, str], **kwargs):
+    """Load ``page``, take its CSRF token, and POST ``data`` to ``action``."""
+    token = csrf_token(client, page)
+    return client.post(action, data={"csrf_token": token, **data}, **kwargs)
