@@ -7,7 +7,7 @@ MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test venv translations extract chromium redis lint clean
+.PHONY: run test serve venv translations extract chromium redis lint clean
 
 run: venv translations
 	@echo "Demo stores: http://$(HOST):$(PORT)/  (e.g. http://$(HOST):$(PORT)/flora-baghdad/)"
@@ -46,3 +46,13 @@ lint: venv
 
 clean:
 	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo .pytest_cache
+
+# Production server, locally: gunicorn with two workers against the sandbox served over HTTP
+# (one sandbox shared by both workers, as one Sendy would be).
+SANDBOX_PORT ?= 5001
+serve: venv translations
+	@$(BIN)/flask --app storefront sandbox serve --port $(SANDBOX_PORT) & sandbox=$$!; \
+	trap "kill $$sandbox" EXIT INT TERM; sleep 1; \
+	SENDY_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) STOREFRONT_ENV=development \
+	SENDY_API_KEYS="$$($(BIN)/flask --app storefront sandbox keys)" \
+	BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py

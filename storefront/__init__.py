@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from datetime import timedelta
@@ -10,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from storefront import i18n
+from storefront import hosts, i18n, observability, security
 from storefront.config import ENV_NAMES, Settings, load_settings
-from storefront.extensions import babel, cache, csrf
+from storefront.extensions import babel, cache, compress, csrf
+from storefront.hosts import StorefrontFlask
 from storefront.sendy import SendyClient
 from storefront.services import limits
 
@@ -28,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     env.update({k: v for k, v in overrides.items() if k in ENV_NAMES})
     settings = load_settings(env)
 
-    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+    app = StorefrontFlask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"), static_url_path="/static")
     app.config.from_mapping(_flask_config(settings))
     app.config.update({k: v for k, v in overrides.items() if k not in ENV_NAMES})
@@ -42,7 +43,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limits.init_app(app, settings.redis_url)
     _register_views(app)
-    logging.getLogger("storefront").setLevel(logging.INFO)
+    security.init_app(app)
+    observability.init_app(app, json_logs=settings.production)
+    compress.init_app(app)
+    hosts.init_app(app, settings.store_domains, settings.platform_hosts)
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
     return app
 
 
@@ -55,11 +62,16 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
         "SECRET_KEY": settings.secret_key,
         "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
         "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": settings.production,
+        "PREFERRED_URL_SCHEME": "https" if settings.production else "http",
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": 6 * 3600,
         "CACHE_DEFAULT_TIMEOUT": 60,
         "SANDBOX_DEMO": settings.sandbox,
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/plain", "application/javascript",
+                               "application/json", "application/xml", "image/svg+xml"],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
         **cache_config,
     }
 

@@ -35,6 +35,14 @@ class Settings:
     redis_url: str | None = None
     sandbox_data: str | None = None
     sendy_timeout: float = 5.0
+    environment: str = "development"
+    platform_hosts: tuple[str, ...] = ()
+    trusted_proxies: int = 0
+
+    @property
+    def production(self) -> bool:
+        """Secure cookies, HSTS and required secrets."""
+        return self.environment == "production"
 
     @property
     def sandbox(self) -> bool:
@@ -42,8 +50,9 @@ class Settings:
         return self.sendy_base_url is None
 
 
-ENV_NAMES = ("SENDY_BASE_URL", "SENDY_API_KEYS", "STORE_DOMAINS", "STORE_FULFILLMENT",
-             "SECRET_KEY", "REDIS_URL", "SANDBOX_DATA", "SENDY_TIMEOUT")
+ENV_NAMES = ("SENDY_BASE_URL", "SENDY_API_KEYS", "SENDY_API_KEYS_FILE", "STORE_DOMAINS",
+             "STORE_FULFILLMENT", "SECRET_KEY", "SECRET_KEY_FILE", "REDIS_URL", "SANDBOX_DATA",
+             "SENDY_TIMEOUT", "STOREFRONT_ENV", "PLATFORM_HOST", "TRUSTED_PROXIES")
 
 
 def load_settings(env: Mapping[str, Any]) -> Settings:
@@ -51,24 +60,77 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
     base_url = _text(env.get("SENDY_BASE_URL"))
     if base_url and not re.match(r"^https?://[^/\s]+", base_url):
         raise ConfigError(f"SENDY_BASE_URL must be an http(s) URL, e.g. https://api.sendyiq.com (got {base_url!r}).")
-    secret = _text(env.get("SECRET_KEY"))
-    if not secret:
-        if base_url:
-            raise ConfigError(
-                "SECRET_KEY is required when SENDY_BASE_URL is set: set it to a long random string, "
-                "e.g. the output of `python -c 'import secrets; print(secrets.token_hex(32))'`."
-            )
-        secret = secrets.token_hex(32)  # sandbox demo only: carts last as long as the process
+    environment = _environment(env.get("STOREFRONT_ENV"), default="production" if base_url else "development")
+    secret = _secret(env, "SECRET_KEY")
+    keys = _api_keys(_secret(env, "SENDY_API_KEYS"))
+    if environment == "production":
+        _require_production_secrets(secret, keys)
     return Settings(
         sendy_base_url=base_url.rstrip("/") if base_url else None,
-        api_keys=_api_keys(env.get("SENDY_API_KEYS")),
+        api_keys=keys,
         store_domains=_store_domains(env.get("STORE_DOMAINS")),
         fulfillment=_fulfillment(env.get("STORE_FULFILLMENT")),
-        secret_key=secret,
+        secret_key=secret or secrets.token_hex(32),  # development: carts last as long as the process
         redis_url=_text(env.get("REDIS_URL")) or None,
         sandbox_data=_text(env.get("SANDBOX_DATA")) or None,
         sendy_timeout=_timeout(env.get("SENDY_TIMEOUT")),
+        environment=environment,
+        platform_hosts=_platform_hosts(env.get("PLATFORM_HOST")),
+        trusted_proxies=_proxies(env.get("TRUSTED_PROXIES")),
     )
+
+
+def _require_production_secrets(secret: str, keys: Mapping[str, str]) -> None:
+    if not secret:
+        raise ConfigError(
+            "SECRET_KEY (or SECRET_KEY_FILE) is required in production (when SENDY_BASE_URL is set "
+            "or STOREFRONT_ENV=production): set it to a long random string, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    if len(secret) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters long in production.")
+    if not keys:
+        raise ConfigError(
+            "SENDY_API_KEYS (or SENDY_API_KEYS_FILE) is required in production: a JSON object "
+            'mapping each store slug to its Sendy API key, e.g. {"my-store": "keyId.secret"}.'
+        )
+
+
+def _secret(env: Mapping[str, Any], name: str) -> Any:
+    """A secret from the environment, or from the file named by ``<NAME>_FILE``."""
+    value = env.get(name)
+    path = _text(env.get(f"{name}_FILE"))
+    if value not in (None, "") or not path:
+        return value.strip() if isinstance(value, str) else value
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError as exc:
+        raise ConfigError(f"{name}_FILE: cannot read {path!r} ({exc.strerror}).") from None
+
+
+def _environment(value: Any, default: str) -> str:
+    name = _text(value).lower() or default
+    if name not in ("development", "production"):
+        raise ConfigError(f"STOREFRONT_ENV must be development or production (got {value!r}).")
+    return name
+
+
+def _platform_hosts(value: Any) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower().rstrip(".") for h in _text(value).split(",") if h.strip())
+    for host in hosts:
+        name, _, port = host.partition(":")
+        known = _HOST.match(name) or name == "localhost" or re.match(r"^\d{1,3}(\.\d{1,3}){3}$", name)
+        if not known or (port and not port.isdigit()):
+            raise ConfigError(f"PLATFORM_HOST: {host!r} is not a host name, e.g. shops.example.com,www.example.com")
+    return hosts
+
+
+def _proxies(value: Any) -> int:
+    text = _text(value) or "0"
+    if not text.isdigit() or int(text) > 5:
+        raise ConfigError(f"TRUSTED_PROXIES must be the number of proxies in front of the app, 0 to 5 (got {value!r}).")
+    return int(text)
 
 
 def _text(value: Any) -> str:

@@ -2,8 +2,10 @@
 
 from flask_babel import Babel
 from flask_caching import Cache
+from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 
 babel = Babel()
 cache = Cache()
+compress = Compress()
 csrf = CSRFProtect()

@@ -10,6 +10,7 @@ from babel.numbers import format_currency, format_decimal
 from flask import Flask, g, request, url_for
 from markupsafe import Markup, escape
 
+from storefront.hosts import canonical
 from storefront.i18n import LOCALES, current_locale
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
@@ -36,8 +37,9 @@ def paragraphs(text: str | None) -> Markup:
 
 
 def absolute(url: str | None) -> str:
-    """An absolute URL for link previews and structured data."""
-    return urljoin(request.host_url, url or "")
+    """An absolute, canonical URL for link previews, sitemaps and structured data."""
+    url = url or ""
+    return canonical(url) if url.startswith("/") and not url.startswith("//") else urljoin(request.host_url, url)
 
 
 def whatsapp_url(phone: str, text: str = "") -> str:

@@ -1,4 +1,4 @@
-"""Views: the platform's own pages — the demo index, robots.txt and health checks."""
+"""Views: the platform's own pages — the demo index, and robots.txt."""
 
 from __future__ import annotations
 
@@ -27,12 +27,6 @@ def robots() -> Response:
     response = make_response(render_template("site/robots.txt", stores=stores))
     response.mimetype = "text/plain"
     return response
-
-
-@bp.route("/healthz")
-def healthz() -> dict[str, str]:
-    """Liveness: the process answers."""
-    return {"status": "ok"}
 
 
 def init_app(app: Flask) -> None:

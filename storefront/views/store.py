@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, g, make_response, redirect, render_template, request
+from flask import abort, g, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from storefront.i18n import LANG_COOKIE, LOCALES, store_route
@@ -66,8 +66,16 @@ def sitemap() -> Response:
 @bp.route("/<slug>/language/<lang:choice>")
 def switch_language(choice: str) -> Response:
     """Remember the shopper's language and go back to the same page in it."""
-    response = redirect(safe_next(request.args.get("next"), fallback=f"/{g.slug}/"))
+    response = redirect(safe_next(request.args.get("next"), fallback=url_for("store.home")))
     response.set_cookie(LANG_COOKIE, choice if choice in LOCALES else "ar",
                         max_age=365 * 24 * 3600, samesite="Lax", httponly=False,
                         secure=request.is_secure)
+    return response
+
+
+@bp.route("/<slug>/robots.txt")
+def robots() -> Response:
+    """The store's own robots.txt (served at /robots.txt on its custom domain)."""
+    response = make_response(render_template("store/robots.txt"))
+    response.mimetype = "text/plain"
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import click
@@ -33,6 +34,13 @@ def serve(host: str, port: int, data_path: str | None, demo: bool) -> None:
     for slug, key in sandbox.demo_api_keys().items():
         click.echo(f"Store {slug}: key id {key.split('.', 1)[0]}")
     run_simple(host, port, sandbox.wsgi_app, threaded=True)
+
+
+@sandbox_cli.command("keys", with_appcontext=False)
+@click.option("--data", "data_path", envvar="SANDBOX_DATA", type=click.Path(exists=True, dir_okay=False))
+def keys(data_path: str | None) -> None:
+    """Print the sandbox stores' demo API keys as SENDY_API_KEYS JSON (sandbox keys only)."""
+    click.echo(json.dumps(Sandbox(data_path).demo_api_keys()))
 
 
 def serve_in_thread(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> tuple[BaseWSGIServer, str]:

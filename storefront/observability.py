@@ -1,0 +1,114 @@
+"""Observability: request ids, structured (JSON) logs, liveness and readiness checks.
+
+Log lines never carry the API key or an OTP code: the Sendy client logs only method,
+path and status, and no request headers or bodies are logged anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, g, has_request_context, jsonify, request
+from werkzeug.wrappers import Response
+
+bp = Blueprint("health", __name__)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+access_log = logging.getLogger("storefront.access")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the request id when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Serialize the record."""
+        entry: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "pid": record.process,
+            "msg": record.getMessage(),
+        }
+        if has_request_context() and g.get("request_id"):
+            entry["request_id"] = g.request_id
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _start() -> None:
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    access_log.info("%s %s %s", request.method, request.path, response.status_code,
+                    extra={"fields": {"method": request.method, "path": request.path,
+                                      "status": response.status_code, "ms": round(elapsed, 1)}})
+    return response
+
+
+@bp.route("/healthz")
+def healthz() -> Response:
+    """Liveness: the process answers."""
+    return jsonify(status="ok")
+
+
+@bp.route("/readyz")
+def readyz() -> tuple[Response, int]:
+    """Readiness: can we reach Sendy and (when configured) Redis? No secrets in the answer."""
+    checks = {"sendy": _check_sendy(), "redis": _check_redis()}
+    ready = all(v in ("ok", "not configured") for v in checks.values())
+    return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
+
+
+def _check_sendy() -> str:
+    try:
+        current_app.extensions["sendy"].list_provinces()
+    except Exception:  # any failure means "not ready"; details go to the log only
+        logging.getLogger("storefront.health").warning("readiness: sendy unreachable", exc_info=True)
+        return "unavailable"
+    return "ok"
+
+
+def _check_redis() -> str:
+    url = current_app.extensions["settings"].redis_url
+    if not url:
+        return "not configured"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
+    except Exception:
+        logging.getLogger("storefront.health").warning("readiness: redis unreachable")
+        return "unavailable"
+    return "ok"
+
+
+def init_logging(json_logs: bool) -> None:
+    """Send the app's logs to stderr, as JSON lines in production."""
+    logger = logging.getLogger("storefront")
+    logger.setLevel(logging.INFO)
+    if not any(getattr(h, "_storefront", False) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter() if json_logs else logging.Formatter(
+            "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._storefront = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+
+
+def init_app(app: Flask, *, json_logs: bool) -> None:
+    """Request ids, access log and health routes."""
+    app.before_request(_start)
+    app.after_request(_finish)
+    app.register_blueprint(bp)
+    if not app.testing:
+        init_logging(json_logs)
