@@ -13,7 +13,7 @@ run: venv translations
 	@echo "Demo stores: http://$(HOST):$(PORT)/  (e.g. http://$(HOST):$(PORT)/flora-baghdad/)"
 	$(BIN)/flask --app storefront run --host $(HOST) --port $(PORT)
 
-test: venv translations chromium
+test: venv translations chromium redis
 	$(BIN)/python -m pytest
 
 venv: $(VENV)/.installed

@@ -44,7 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limits.init_app(app, settings.redis_url)
     _register_views(app)
     security.init_app(app)
-    observability.init_app(app, json_logs=settings.production)
+    observability.init_app(app, json_logs=settings.json_logs)
     compress.init_app(app)
     hosts.init_app(app, settings.store_domains, settings.platform_hosts)
     if settings.trusted_proxies:

@@ -38,6 +38,7 @@ class Settings:
     environment: str = "development"
     platform_hosts: tuple[str, ...] = ()
     trusted_proxies: int = 0
+    json_logs: bool = False
 
     @property
     def production(self) -> bool:
@@ -52,7 +53,7 @@ class Settings:
 
 ENV_NAMES = ("SENDY_BASE_URL", "SENDY_API_KEYS", "SENDY_API_KEYS_FILE", "STORE_DOMAINS",
              "STORE_FULFILLMENT", "SECRET_KEY", "SECRET_KEY_FILE", "REDIS_URL", "SANDBOX_DATA",
-             "SENDY_TIMEOUT", "STOREFRONT_ENV", "PLATFORM_HOST", "TRUSTED_PROXIES")
+             "SENDY_TIMEOUT", "STOREFRONT_ENV", "PLATFORM_HOST", "TRUSTED_PROXIES", "LOG_FORMAT")
 
 
 def load_settings(env: Mapping[str, Any]) -> Settings:
@@ -77,6 +78,7 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
         environment=environment,
         platform_hosts=_platform_hosts(env.get("PLATFORM_HOST")),
         trusted_proxies=_proxies(env.get("TRUSTED_PROXIES")),
+        json_logs=_log_format(env.get("LOG_FORMAT"), environment) == "json",
     )
 
 
@@ -124,6 +126,13 @@ def _platform_hosts(value: Any) -> tuple[str, ...]:
         if not known or (port and not port.isdigit()):
             raise ConfigError(f"PLATFORM_HOST: {host!r} is not a host name, e.g. shops.example.com,www.example.com")
     return hosts
+
+
+def _log_format(value: Any, environment: str) -> str:
+    name = _text(value).lower() or ("json" if environment == "production" else "text")
+    if name not in ("json", "text"):
+        raise ConfigError(f"LOG_FORMAT must be json or text (got {value!r}).")
+    return name
 
 
 def _proxies(value: Any) -> int:

@@ -1,0 +1,326 @@
+"""The cart, driven like a browser: add from a product page, change, remove, totals, limits."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import pytest
+from checkout_helpers import (
+    ORDER_PATH,
+    add_to_cart,
+    badge,
+    cart_badge,
+    cart_items,
+    flashes,
+    iqd,
+    ntr,
+    place_order,
+    sendy_calls,
+    text,
+    tr,
+    update_cart,
+    url,
+)
+from conftest import FLORA, HONEY, TIGRIS
+
+from storefront.services import catalog
+
+#: (store, URL language, page language, a product SKU, its price, a second SKU, its price)
+STORES = {
+    FLORA: ("FLR-ROSE-12", 35000, "FLR-ROSE-RED1", 5000),
+    TIGRIS: ("TGR-CHG-20W", 15000, "TGR-CBL-CC1M", 7000),
+}
+PAGES = [
+    pytest.param(FLORA, None, "ar", id="flora-ar"),
+    pytest.param(FLORA, "en", "en", id="flora-en"),
+    pytest.param(TIGRIS, None, "en", id="tigris-en"),
+    pytest.param(TIGRIS, "ar", "ar", id="tigris-ar"),
+]
+
+
+def _product_name(app, slug: str, sku: str) -> str:
+    with app.app_context():
+        product = catalog.get_store(slug).product_by_sku(sku)
+    assert product is not None
+    return product.name
+
+
+def _items_text(app, lang: str, num: int) -> str:
+    return ntr(app, lang, "%(num)d item", "%(num)d items", num) % {"num": num}
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), PAGES)
+def test_add_with_arabic_indic_quantity(app, client, slug, url_lang, lang):
+    base, (sku, price, _, _) = url(slug, url_lang), STORES[slug]
+
+    response = add_to_cart(client, base, sku, "٢")
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"{base}/cart"
+    page = client.get(f"{base}/cart")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "private, no-store"
+    assert ("success", tr(app, lang, "Added to your cart: %(name)s",
+                          name=_product_name(app, slug, sku))) in flashes(page)
+    assert f"{iqd(price, lang)} × 2 = <strong>{iqd(2 * price, lang)}</strong>" in text(page)
+    assert badge(page) == _items_text(app, lang, 2)
+    assert cart_items(app, client, slug) == {sku: 2}
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), PAGES)
+def test_quantities_add_up_and_totals_in_iqd(app, client, slug, url_lang, lang):
+    base, (sku, price, sku2, price2) = url(slug, url_lang), STORES[slug]
+
+    add_to_cart(client, base, sku, "1")
+    add_to_cart(client, base, sku, "٢")
+    add_to_cart(client, base, sku2, "3")
+    page = client.get(f"{base}/cart")
+
+    assert cart_items(app, client, slug) == {sku: 3, sku2: 3}
+    html = text(page)
+    assert f"{iqd(price, lang)} × 3 = <strong>{iqd(3 * price, lang)}</strong>" in html
+    assert f"{iqd(price2, lang)} × 3 = <strong>{iqd(3 * price2, lang)}</strong>" in html
+    subtotal = re.search(r'<p class="totals"><span>(.*?)</span><span>(.*?)</span></p>', html)
+    assert subtotal and subtotal.groups() == (tr(app, lang, "Subtotal"), iqd(3 * price + 3 * price2, lang))
+    assert "IQD" in iqd(1, lang) or "د.ع" in iqd(1, lang)  # dinars, never a bare number
+    assert badge(page) == _items_text(app, lang, 6)
+    # the non-secret count cookie the cacheable catalog pages read
+    assert client.get_cookie("sf_cart", path=f"/{slug}/").value == "6"
+
+
+def test_quantity_is_clamped_between_1_and_99(app, client):
+    base = url(FLORA)
+    add_to_cart(client, base, "FLR-ROSE-12", "98")
+    add_to_cart(client, base, "FLR-ROSE-12", "5")
+    assert cart_items(app, client, FLORA) == {"FLR-ROSE-12": 99}
+
+    add_to_cart(client, base, "FLR-SUNF-07", "0")
+    add_to_cart(client, base, "FLR-MIX-SPR", "٥٠٠")
+    add_to_cart(client, base, "FLR-LILY-WHT", "abc")  # not a number: one, as the form's default
+    assert cart_items(app, client, FLORA) == {
+        "FLR-ROSE-12": 99, "FLR-SUNF-07": 1, "FLR-MIX-SPR": 99, "FLR-LILY-WHT": 1}
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), PAGES)
+@pytest.mark.parametrize("typed", ["abc", "0", "100", "-1", "", "٢.٥"])
+def test_invalid_quantity_shows_a_message_and_keeps_the_line(app, client, slug, url_lang, lang, typed):
+    base, (sku, _, _, _) = url(slug, url_lang), STORES[slug]
+    add_to_cart(client, base, sku, "3")
+
+    response = update_cart(client, base, sku, typed)
+
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert ("error", tr(app, lang, "Choose a quantity from 1 to %(max)d.", max=99)) in flashes(page)
+    assert cart_items(app, client, slug) == {sku: 3}
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), PAGES)
+def test_update_and_remove(app, client, slug, url_lang, lang):
+    base, (sku, price, sku2, price2) = url(slug, url_lang), STORES[slug]
+    add_to_cart(client, base, sku, "1")
+    add_to_cart(client, base, sku2, "1")
+
+    response = update_cart(client, base, sku, "٥")
+    assert response.status_code == 303
+    page = client.get(f"{base}/cart")
+    assert cart_items(app, client, slug) == {sku: 5, sku2: 1}
+    assert f"<strong>{iqd(5 * price, lang)}</strong>" in text(page)
+    assert iqd(5 * price + price2, lang) in text(page)
+    assert badge(page) == _items_text(app, lang, 6)
+
+    response = update_cart(client, base, sku, action="remove")
+    page = client.get(response.headers["Location"])
+    assert ("success", tr(app, lang, "Removed from your cart.")) in flashes(page)
+    assert cart_items(app, client, slug) == {sku2: 1}
+    assert f"/p/{sku}\"" not in text(page)
+
+    update_cart(client, base, sku2, action="remove")
+    page = client.get(f"{base}/cart")
+    assert tr(app, lang, "Your cart is empty.") in text(page)
+    assert cart_items(app, client, slug) == {}
+    assert 'href="' + base + '/checkout"' not in text(page)
+
+
+def test_update_without_csrf_token_is_refused_and_cart_kept(app, client):
+    base = url(FLORA)
+    add_to_cart(client, base, "FLR-ROSE-12", "2")
+
+    response = client.post(f"{base}/cart/update", data={"sku": "FLR-ROSE-12", "action": "remove"})
+
+    assert response.status_code == 400
+    assert cart_items(app, client, FLORA) == {"FLR-ROSE-12": 2}
+
+
+def test_cart_page_carries_csrf_tokens(client):
+    base = url(TIGRIS)
+    add_to_cart(client, base, "TGR-CHG-20W")
+    html = client.get(f"{base}/cart").get_data(as_text=True)
+    forms = re.findall(r"<form.*?</form>", html, re.S)
+    assert forms and all('name="csrf_token"' in form for form in forms)
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), PAGES)
+def test_out_of_stock_and_unknown_products_are_not_added(app, client, slug, url_lang, lang):
+    base = url(slug, url_lang)
+    out_of_stock = {FLORA: "FLR-TULIP-10", TIGRIS: "TGR-GLASS-PRIV"}[slug]
+
+    page = client.get(add_to_cart(client, base, out_of_stock).headers["Location"])
+    assert ("error", tr(app, lang, "This product is out of stock.")) in flashes(page)
+
+    page = client.get(add_to_cart(client, base, "NO-SUCH-SKU").headers["Location"])
+    assert ("error", tr(app, lang, "This product is no longer available.")) in flashes(page)
+
+    unpriced = {FLORA: "FLR-EVENT-CUSTOM", TIGRIS: "TGR-BULK-PACK"}[slug]
+    page = client.get(add_to_cart(client, base, unpriced).headers["Location"])
+    assert ("error", tr(app, lang, "This product is no longer available.")) in flashes(page)
+    assert cart_items(app, client, slug) == {}
+
+
+def _many_products(sandbox, slug: str, count: int) -> list[str]:
+    products = sandbox.state.stores[slug].storefront["products"]
+    skus = [f"BULK-{i:02d}" for i in range(count)]
+    products.extend({"id": f"id-{sku}", "sku": sku, "name": f"Item {sku}", "price": 1000,
+                     "imageUrls": [], "inStock": True} for sku in skus)
+    return skus
+
+
+@pytest.mark.parametrize(("url_lang", "lang"), [(None, "ar"), ("en", "en")])
+def test_cart_holds_at_most_20_lines(app, client, sandbox, url_lang, lang):
+    skus = _many_products(sandbox, FLORA, 22)  # before the first page: nothing cached yet
+    base = url(FLORA, url_lang)
+    for sku in skus[:20]:
+        assert add_to_cart(client, base, sku).status_code == 303
+
+    page = client.get(add_to_cart(client, base, skus[20]).headers["Location"])
+
+    message = tr(app, lang, "Your cart is full (%(max)d different products). Remove something first.", max=20)
+    assert ("error", message) in flashes(page)
+    assert len(cart_items(app, client, FLORA)) == 20
+    assert skus[20] not in cart_items(app, client, FLORA)
+    # more of a product already in the cart is still fine
+    add_to_cart(client, base, skus[0], "2")
+    assert cart_items(app, client, FLORA)[skus[0]] == 3
+    # and removing a line makes room
+    update_cart(client, base, skus[1], action="remove")
+    add_to_cart(client, base, skus[21])
+    assert skus[21] in cart_items(app, client, FLORA)
+
+
+def test_cart_cookie_is_persistent_for_30_days(client):
+    response = add_to_cart(client, url(FLORA), "FLR-ROSE-12")
+
+    session_cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    attrs = {k.strip().lower(): v for k, _, v in (part.partition("=") for part in session_cookie.split(";"))}
+    assert "httponly" in attrs
+    assert attrs["samesite"] == "Lax"
+    expires = parsedate_to_datetime(attrs["expires"])
+    assert abs(expires - (datetime.now(UTC) + timedelta(days=30))) < timedelta(minutes=5)
+    # and it is sent back on a later visit: the cart is still there
+    assert cart_badge(client, url(FLORA)) != ""
+    assert "FLR-ROSE-12" in text(client.get(f"{url(FLORA)}/cart"))
+
+
+@pytest.mark.parametrize(("url_lang", "lang"), [(None, "ar"), ("en", "en")])
+def test_products_that_changed_are_shown_unavailable_and_left_out_of_the_order(
+        app, client, sandbox, url_lang, lang):
+    base = url(FLORA, url_lang)
+    for sku in ("FLR-ROSE-12", "FLR-SUNF-07", "FLR-MIX-SPR", "FLR-ROSE-RED1"):
+        add_to_cart(client, base, sku, "2")
+    products = sandbox.state.stores[FLORA].storefront["products"]
+    products[:] = [p for p in products if p["sku"] != "FLR-ROSE-12"]  # disappeared
+    next(p for p in products if p["sku"] == "FLR-SUNF-07")["price"] = None  # lost its price
+    next(p for p in products if p["sku"] == "FLR-MIX-SPR")["inStock"] = False  # sold out
+    with app.app_context():
+        catalog.forget_store(FLORA)
+
+    page = client.get(f"{base}/cart")
+
+    html = text(page)
+    gone = tr(app, lang, "No longer available — it won't be included in your order.")
+    sold_out = tr(app, lang, "Out of stock — it won't be included in your order.")
+    assert html.count(gone) == 2
+    assert html.count(sold_out) == 1
+    for sku in ("FLR-ROSE-12", "FLR-SUNF-07"):
+        assert re.search(rf'<li class="line unavailable">.*?{sku}.*?{re.escape(gone)}', html, re.S)
+    assert re.search(rf'<li class="line unavailable">.*?FLR-MIX-SPR.*?{re.escape(sold_out)}', html, re.S)
+    subtotal = re.search(r'<p class="totals"><span>.*?</span><span>(.*?)</span></p>', html)
+    assert subtotal and subtotal.group(1) == iqd(2 * 5000, lang)
+    # the lines stay visible (and removable) until the shopper removes them
+    assert cart_items(app, client, FLORA) == {
+        "FLR-ROSE-12": 2, "FLR-SUNF-07": 2, "FLR-MIX-SPR": 2, "FLR-ROSE-RED1": 2}
+
+    details = text(client.get(f"{base}/checkout"))
+    summary = re.search(r'<div class="summary">(.*?)</div>', details, re.S).group(1)
+    assert summary.count('<li class="row">') == 1
+
+    confirmation = place_order(client, sandbox, base, "FLR-ROSE-RED1", "0")  # adds one more
+    assert confirmation.status_code == 200
+    request = sandbox.orders[0]["request"]
+    assert request["items"] == [{"sku": "FLR-ROSE-RED1", "quantity": 3}]
+    assert request["orderValue"] == 15000
+    assert sendy_calls(sandbox, ORDER_PATH) == 1
+
+
+def test_only_unavailable_lines_means_no_checkout(app, client, sandbox):
+    base = url(TIGRIS)
+    add_to_cart(client, base, "TGR-CHG-20W")
+    next(p for p in sandbox.state.stores[TIGRIS].storefront["products"]
+         if p["sku"] == "TGR-CHG-20W")["inStock"] = False
+    with app.app_context():
+        catalog.forget_store(TIGRIS)
+
+    assert f'href="{base}/checkout"' not in text(client.get(f"{base}/cart"))
+    response = client.get(f"{base}/checkout")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert ("error", tr(app, "en", "Your cart is empty.")) in flashes(page)
+    assert cart_items(app, client, TIGRIS) == {"TGR-CHG-20W": 1}
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example"},
+    {"Origin": "null"},
+    {"Origin": "http://localhost.evil.example"},
+    {"Referer": "https://evil.example/flora-baghdad/p/FLR-ROSE-12"},
+    {"Referer": "http://localhost.evil.example/"},
+], ids=["origin", "null-origin", "lookalike-origin", "referer", "lookalike-referer"])
+def test_cross_origin_add_is_refused(app, client, headers):
+    base = url(FLORA)
+    add_to_cart(client, base, "FLR-ROSE-RED1")
+
+    response = add_to_cart(client, base, "FLR-ROSE-12", "5", origin=None, headers=headers)
+
+    assert response.status_code == 403
+    assert cart_items(app, client, FLORA) == {"FLR-ROSE-RED1": 1}
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://localhost"},
+    {"Referer": "http://localhost/flora-baghdad/p/FLR-ROSE-12"},
+    {},
+], ids=["origin", "referer", "no-header"])
+def test_same_origin_add_works_without_csrf_token(app, client, headers):
+    # the product page is cacheable, so its form carries no token
+    product_page = client.get(f"{url(FLORA)}/p/FLR-ROSE-12").get_data(as_text=True)
+    form = re.search(r'<form[^>]*action="/flora-baghdad/cart/add".*?</form>', product_page, re.S)
+    assert form and "csrf_token" not in form.group(0)
+
+    response = add_to_cart(client, url(FLORA), "FLR-ROSE-12", "1", origin=None, headers=headers)
+
+    assert response.status_code == 303
+    assert cart_items(app, client, FLORA) == {"FLR-ROSE-12": 1}
+
+
+def test_carts_are_per_store(app, client):
+    add_to_cart(client, url(FLORA), "FLR-ROSE-12", "2")
+    add_to_cart(client, url(TIGRIS), "TGR-CHG-20W", "1")
+    add_to_cart(client, url(HONEY), "EHN-NUT-MIX", "3")
+    assert cart_items(app, client, FLORA) == {"FLR-ROSE-12": 2}
+    assert cart_items(app, client, TIGRIS) == {"TGR-CHG-20W": 1}
+    assert cart_items(app, client, HONEY) == {"EHN-NUT-MIX": 3}
+    # the English page of the Arabic store shares the same cart
+    assert cart_items(app, client, FLORA) == {"FLR-ROSE-12": 2}
+    assert "FLR-ROSE-12" in text(client.get(f"{url(FLORA, 'en')}/cart"))

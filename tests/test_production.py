@@ -1,0 +1,200 @@
+"""The production shape: gunicorn with two workers sharing one real Redis, over real HTTP.
+
+Starts redis-server (Debian package, installed by `make test`), the sandbox over HTTP,
+and `gunicorn -c gunicorn.conf.py` (the README's production command) with two workers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from storefront.sendy.sandbox import Sandbox, serve_in_thread
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "s3cr3t-" + "x" * 40
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed (make test installs it)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(url: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not come up")
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    port = _free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def sendy() -> Iterator[tuple[Sandbox, str]]:
+    sandbox = Sandbox()
+    server, url = serve_in_thread(sandbox)
+    yield sandbox, url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def gunicorn(redis_url: str, sendy: tuple[Sandbox, str], tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    sandbox, sendy_url = sendy
+    port = _free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "stderr.log"
+    env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
+           "SENDY_BASE_URL": sendy_url, "SENDY_API_KEYS": json.dumps(sandbox.demo_api_keys()),
+           "SECRET_KEY": SECRET, "REDIS_URL": redis_url, "STOREFRONT_ENV": "development",
+           "LOG_FORMAT": "json", "PLATFORM_HOST": "127.0.0.1"}
+    with log.open("wb") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            _wait(f"http://127.0.0.1:{port}/healthz")
+            yield f"http://127.0.0.1:{port}", log
+        finally:
+            proc.terminate()
+            proc.wait(20)
+
+
+def _served_by(log: Path) -> dict[str, int]:
+    """request id → pid of the worker that served it, from the JSON access log."""
+    served = {}
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("logger") == "storefront.access" and "request_id" in entry:
+                served[entry["request_id"]] = entry["pid"]
+    return served
+
+
+class Shopper:
+    """A browser-like client that opens a new connection per request (any worker may answer)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.http = httpx.Client(base_url=base, limits=httpx.Limits(max_keepalive_connections=0))
+        self.ids: list[str] = []
+
+    def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        rid = uuid.uuid4().hex
+        self.ids.append(rid)
+        headers = {"X-Request-ID": rid, "Origin": self.base, **kwargs.pop("headers", {})}
+        return self.http.request(method, path, headers=headers, **kwargs)
+
+    def token(self, path: str) -> str:
+        match = CSRF.search(self.request("GET", path).text)
+        assert match
+        return match.group(1)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _start_checkout(shopper: Shopper, phone: str) -> httpx.Response:
+    assert shopper.request("POST", "/flora-baghdad/en/cart/add", data={"sku": "FLR-ROSE-12"}).status_code == 303
+    areas = shopper.request("GET", "/flora-baghdad/en/checkout/areas?province=BG").json()
+    return shopper.request("POST", "/flora-baghdad/en/checkout", data={
+        "csrf_token": shopper.token("/flora-baghdad/en/checkout"), "action": "continue",
+        "name": "Ali Hassan", "phone": phone, "province": "BG", "area": areas[0]["id"],
+        "address": "Karrada, near the mosque"})
+
+
+def test_readiness_reports_sendy_and_redis(gunicorn) -> None:
+    base, _ = gunicorn
+    body = httpx.get(f"{base}/readyz").json()
+    assert body == {"status": "ready", "checks": {"sendy": "ok", "redis": "ok"}}
+    assert "sk_sandbox" not in httpx.get(f"{base}/readyz").text
+
+
+def test_unknown_host_is_refused(gunicorn) -> None:
+    base, _ = gunicorn
+    response = httpx.get(f"{base}/flora-baghdad/", headers={"Host": "evil.example"})
+    assert response.status_code == 404
+    assert "evil.example" not in response.text
+
+
+def test_two_workers_share_one_otp_limit_and_the_checkout(gunicorn, sendy) -> None:
+    """A resend refused by the cooldown even on the other worker; the order placed once."""
+    base, log = gunicorn
+    sandbox, _ = sendy
+    crossed = None
+    for i in range(30):  # bounded: stop once a send and its resend landed on different workers
+        phone = f"07701{i:06d}"
+        shopper = Shopper(base)
+        sent = _start_checkout(shopper, phone)
+        assert sent.status_code == 303, sent.text[:500]
+        send_id = shopper.ids[-1]
+        resend = shopper.request("POST", "/flora-baghdad/en/checkout/code", data={
+            "csrf_token": shopper.token("/flora-baghdad/en/checkout/code"), "action": "resend"})
+        assert resend.status_code == 429
+        assert "Please wait before asking for another code" in resend.text
+        time.sleep(0.3)  # let the workers flush their log lines
+        served = _served_by(log)
+        if served.get(send_id) and served.get(shopper.ids[-1]) and served[send_id] != served[shopper.ids[-1]]:
+            crossed = (shopper, "964" + phone[1:])
+            break
+        shopper.close()
+    assert crossed, "every send and resend landed on one worker: no second worker seen"
+    shopper, wire_phone = crossed
+    assert len(set(_served_by(log).values())) == 2
+
+    code = sandbox.last_otp(wire_phone)
+    before = len(sandbox.orders)
+    form = {"csrf_token": shopper.token("/flora-baghdad/en/checkout/code"), "action": "verify", "code": code}
+    placed = shopper.request("POST", "/flora-baghdad/en/checkout/code", data=form)
+    assert placed.status_code == 303
+    again = shopper.request("POST", "/flora-baghdad/en/checkout/code", data=form)  # resubmitted
+    assert again.status_code == 303 and again.headers["location"] == placed.headers["location"]
+    for _ in range(4):  # the confirmation is found whichever worker answers
+        page = shopper.request("GET", placed.headers["location"])
+        assert page.status_code == 200
+    assert len(sandbox.orders) == before + 1
+    assert sandbox.orders[-1]["response"]["publicId"] in page.text
+    shopper.close()
+
+
+def test_logs_never_carry_the_key_or_codes(gunicorn, sendy) -> None:
+    _, log = gunicorn
+    sandbox, _ = sendy
+    text = log.read_text(encoding="utf-8", errors="replace")
+    for key in sandbox.demo_api_keys().values():
+        assert key not in text and key.split(".", 1)[1] not in text
+    assert '"level": "info"' in text  # the log was written at all
