@@ -87,19 +87,33 @@ def edge_sandbox(tmp_path: Path) -> Sandbox:
     return Sandbox(str(path))
 
 
-@pytest.fixture
-def served(sandbox: Sandbox) -> Iterator[str]:
-    """The sandbox served over real HTTP; yields its base URL."""
+@pytest.fixture(scope="module")
+def _http_sandbox() -> Iterator[tuple[Sandbox, str]]:
+    """One sandbox served over real HTTP for this module (a server takes 0.5 s to stop)."""
+    sandbox = Sandbox()
     server, base_url = serve_in_thread(sandbox)
-    yield base_url
+    yield sandbox, base_url
     server.shutdown()
     server.server_close()
 
 
 @pytest.fixture
+def http_sandbox(_http_sandbox: tuple[Sandbox, str]) -> Sandbox:
+    """The served sandbox, with no codes, orders, faults or logged requests."""
+    _http_sandbox[0].reset()
+    return _http_sandbox[0]
+
+
+@pytest.fixture
+def served(http_sandbox: Sandbox, _http_sandbox: tuple[Sandbox, str]) -> str:
+    """The base URL of the served sandbox (reset for this test)."""
+    return _http_sandbox[1]
+
+
+@pytest.fixture
 def http_client(served: str) -> Iterator[SendyClient]:
     """A client talking real HTTP to the served sandbox, with a short timeout."""
-    client = SendyClient(served, timeout=0.5, backoff=0)
+    client = SendyClient(served, timeout=0.3, backoff=0)
     yield client
     client.close()
 
@@ -477,10 +491,10 @@ def _exercise_keyed_calls(sandbox: Sandbox, client: SendyClient) -> list[BaseExc
     """Send a code, fail some orders, place one; return the errors raised."""
     errors: list[BaseException] = []
     client.send_otp(FLORA_KEY, PHONE)
-    for fault in ("status", "timeout", "connect"):
-        sandbox.faults.add("order", fault, times=1, seconds=0.6)
+    for fault in ("status", "timeout", "connect"):  # over HTTP, "timeout" answers late, then fails the code
+        sandbox.faults.add("order", fault, times=1, seconds=0.4)
         try:
-            client.place_order(FLORA_KEY, _order(otp_code=sandbox.last_otp(PHONE)))
+            client.place_order(FLORA_KEY, _order())
         except SendyError as exc:
             errors.append(exc)
     for call in (lambda: client.place_order(FLORA_KEY, _order()),
@@ -516,49 +530,49 @@ def test_api_key_never_logged_in_process(sandbox: Sandbox, sendy: SendyClient,
     _assert_no_key(debug_logs, errors)
 
 
-def test_api_key_never_logged_over_http(sandbox: Sandbox, http_client: SendyClient,
+def test_api_key_never_logged_over_http(http_sandbox: Sandbox, http_client: SendyClient,
                                         debug_logs: pytest.LogCaptureFixture) -> None:
-    errors = _exercise_keyed_calls(sandbox, http_client)
+    errors = _exercise_keyed_calls(http_sandbox, http_client)
     assert len(errors) == 5
     assert any(r.name.startswith(("httpx", "httpcore")) for r in debug_logs.records)
     _assert_no_key(debug_logs, errors)
 
 
 # -- over real HTTP ------------------------------------------------------------------------
-def test_over_http_browse_and_order(sandbox: Sandbox, http_client: SendyClient) -> None:
+def test_over_http_browse_and_order(http_sandbox: Sandbox, http_client: SendyClient) -> None:
     assert http_client.get_storefront(FLORA).product_by_sku("FLR-ROSE-12") is not None
     assert len(http_client.list_provinces()) == 18
     assert any(a.id == KARRADA for a in http_client.list_areas("BG"))
     http_client.send_otp(FLORA_KEY, PHONE)
-    placed = http_client.place_order(FLORA_KEY, _order(otp_code=sandbox.last_otp(PHONE)))
-    assert placed.public_id == sandbox.orders[0]["response"]["publicId"]
+    placed = http_client.place_order(FLORA_KEY, _order(otp_code=http_sandbox.last_otp(PHONE)))
+    assert placed.public_id == http_sandbox.orders[0]["response"]["publicId"]
     with pytest.raises(SendyNotFound):
         http_client.get_storefront("coming-soon")
 
 
-def test_over_http_a_single_5xx_is_retried(sandbox: Sandbox, http_client: SendyClient) -> None:
-    sandbox.faults.add("storefront", "status", times=1, status=502)
+def test_over_http_a_single_5xx_is_retried(http_sandbox: Sandbox, http_client: SendyClient) -> None:
+    http_sandbox.faults.add("storefront", "status", times=1, status=502)
     assert http_client.get_storefront(FLORA).slug == FLORA
-    assert _hits(sandbox, "GET", STOREFRONT) == 2
+    assert _hits(http_sandbox, "GET", STOREFRONT) == 2
 
 
 @pytest.mark.parametrize(("kind", "error"), [
     ("status", SendyUnavailable), ("malformed", SendyUnavailable), ("bad_shape", SendyUnavailable),
     ("connect", SendyUnavailable), ("success_false", SendyRejected),
 ])
-def test_over_http_faults(sandbox: Sandbox, served: str, kind: str, error: type[SendyError]) -> None:
-    sandbox.faults.add("provinces", kind)
+def test_over_http_faults(http_sandbox: Sandbox, served: str, kind: str, error: type[SendyError]) -> None:
+    http_sandbox.faults.add("provinces", kind)
     with pytest.raises(error):
         SendyClient(served, retries=0).list_provinces()
 
 
-def test_over_http_slow_sendy_times_out(sandbox: Sandbox, served: str) -> None:
-    sandbox.faults.add("provinces", "timeout", seconds=0.6)
+def test_over_http_slow_sendy_times_out(http_sandbox: Sandbox, served: str) -> None:
+    http_sandbox.faults.add("provinces", "timeout", seconds=0.4)
     with pytest.raises(SendyUnavailable, match="timed out"):
         SendyClient(served, timeout=0.2, retries=0).list_provinces()
 
 
-def test_over_http_refused_connection(sandbox: Sandbox) -> None:
+def test_over_http_refused_connection() -> None:
     client = SendyClient(f"http://127.0.0.1:{_closed_port()}", timeout=0.5, retries=1, backoff=0)
     with pytest.raises(SendyUnavailable) as caught:
         client.get_storefront(FLORA)
@@ -568,9 +582,9 @@ def test_over_http_refused_connection(sandbox: Sandbox) -> None:
     assert caught.value.maybe_processed is False
 
 
-def test_over_http_posts_are_not_retried(sandbox: Sandbox, http_client: SendyClient) -> None:
-    sandbox.faults.add("order", "status", times=1, status=502)
+def test_over_http_posts_are_not_retried(http_sandbox: Sandbox, http_client: SendyClient) -> None:
+    http_sandbox.faults.add("order", "status", times=1, status=502)
     with pytest.raises(SendyUnavailable):
         http_client.place_order(FLORA_KEY, _order())
-    assert _hits(sandbox, "POST", ORDER) == 1
-    assert sandbox.orders == []
+    assert _hits(http_sandbox, "POST", ORDER) == 1
+    assert http_sandbox.orders == []

@@ -54,6 +54,16 @@ def load_store() -> Response | None:
     return None
 
 
+def try_store() -> None:
+    """For error pages raised before the store was loaded: its header and language if we can."""
+    if g.get("slug") and g.get("store") is None:
+        try:
+            g.store = catalog.get_store(g.slug)
+        except (SendyNotFound, SendyUnavailable):
+            return
+        g.lang = g.get("url_lang") or g.store.language
+
+
 def _public_response(response: Response) -> Response:
     if response.status_code == 200 and request.method == "GET":
         response.headers["Cache-Control"] = PUBLIC_CACHE

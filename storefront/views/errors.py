@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from storefront.views import common
+
 log = logging.getLogger("storefront.errors")
 
 MESSAGES = {
@@ -27,6 +29,8 @@ MESSAGES = {
 
 def render_error(code: int, title: str | None = None, message: str | None = None) -> tuple[str, int]:
     """The error page for an HTTP status, in the shopper's language."""
+    if code not in (404, 503):  # those may be the store itself missing or unreachable
+        common.try_store()
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
     return render_template("errors/error.html", code=code, title=title or default_title,
                            message=message or default_message), code

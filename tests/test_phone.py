@@ -1,0 +1,121 @@
+"""Iraqi mobile numbers, however the shopper types them, through the real checkout form."""
+
+from __future__ import annotations
+
+import pytest
+from checkout_helpers import (
+    BABEL_LOCALES,
+    SEND_OTP_PATH,
+    add_to_cart,
+    enter_code,
+    field_errors,
+    fill_checkout,
+    input_value,
+    sendy_calls,
+    text,
+    tr,
+    url,
+)
+from conftest import FLORA, PHONE, TIGRIS
+from flask_babel import force_locale
+
+from storefront.services.phone import PhoneError, display_phone, normalize_phone
+
+ACCEPTED = [
+    "07701234567",
+    "0770 123 4567",
+    "0770-123-4567",
+    "+9647701234567",
+    "009647701234567",
+    "9647701234567",
+    "٠٧٧٠١٢٣٤٥٦٧",
+    "۰۷۷۰۱۲۳۴۵۶۷",
+    "+964 770 123 4567",
+    " (0770) 123-4567 ",
+    "\u200e+964 770 123 4567\u200f",
+]
+NOT_MOBILE = "This is not a mobile number. Enter a mobile like 0770 123 4567."
+NOT_IRAQI = "Enter an Iraqi mobile number (starting with 07 or +964 7)."
+NOT_A_NUMBER = "Enter a mobile number like 0770 123 4567."
+EMPTY = "Enter your mobile number."
+REJECTED = [
+    pytest.param("017123456", NOT_MOBILE, id="baghdad-landline"),
+    pytest.param("+964 1 712 3456", NOT_MOBILE, id="landline-international"),
+    pytest.param("0770123456", NOT_MOBILE, id="too-short"),
+    pytest.param("077012345678", NOT_MOBILE, id="too-long"),
+    pytest.param("+1 202 555 0123", NOT_IRAQI, id="us"),
+    pytest.param("+44 7700 900123", NOT_IRAQI, id="uk-mobile"),
+    pytest.param("call me", NOT_A_NUMBER, id="garbage"),
+    pytest.param("", EMPTY, id="empty"),
+    pytest.param("   ", EMPTY, id="blank"),
+]
+LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(FLORA, "en", "en", id="en"),
+         pytest.param(TIGRIS, None, "en", id="tigris-en"), pytest.param(TIGRIS, "ar", "ar", id="tigris-ar")]
+
+
+@pytest.mark.parametrize("typed", ACCEPTED)
+def test_every_way_of_writing_the_number_reaches_sendy_as_13_digits(app, client, sandbox, typed):
+    base = url(FLORA)
+    add_to_cart(client, base, "FLR-ROSE-12")
+
+    response = fill_checkout(client, base, phone=typed)
+
+    assert response.status_code == 303, field_errors(response)
+    code = sandbox.last_otp(PHONE)  # the code went to 9647701234567
+    assert code is not None
+    assert enter_code(client, base, code).status_code == 303
+    assert sandbox.orders[0]["request"]["customerPhone"] == PHONE
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+@pytest.mark.parametrize(("typed", "message"), REJECTED)
+def test_numbers_that_are_not_iraqi_mobiles_are_refused(app, client, sandbox, slug, url_lang, lang,
+                                                         typed, message):
+    base = url(slug, url_lang)
+    add_to_cart(client, base, {FLORA: "FLR-ROSE-12", TIGRIS: "TGR-CHG-20W"}[slug])
+
+    response = fill_checkout(client, base, phone=typed)
+
+    assert response.status_code == 200
+    assert field_errors(response) == {"phone": tr(app, lang, message)}
+    assert 'aria-invalid="true"' in text(response)
+    assert input_value(text(response), "phone") == typed  # what was typed stays, to be corrected
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 0
+
+
+def test_the_code_page_shows_the_number_as_people_write_it(client, sandbox):
+    base = url(FLORA)
+    add_to_cart(client, base, "FLR-ROSE-12")
+    fill_checkout(client, base, phone="٠٧٨٠ ٩٨٧ ٦٥٤٣")
+
+    page = text(client.get(f"{base}/checkout/code"))
+
+    assert '<bdi dir="ltr">+964 780 987 6543</bdi>' in page
+    assert sandbox.last_otp("9647809876543")
+    # back on the details page, the saved number is shown the same way
+    assert input_value(text(client.get(f"{base}/checkout")), "phone") == "+964 780 987 6543"
+
+
+@pytest.mark.parametrize("typed", ACCEPTED)
+def test_normalize_phone(app, typed):
+    with app.test_request_context():
+        assert normalize_phone(typed) == PHONE
+
+
+@pytest.mark.parametrize(("typed", "message"), REJECTED)
+def test_normalize_phone_refuses(app, typed, message):
+    with app.test_request_context(), pytest.raises(PhoneError) as caught:
+        normalize_phone(typed)
+    for lang in ("ar", "en"):
+        with app.test_request_context(), force_locale(BABEL_LOCALES[lang]):
+            assert str(caught.value.message) == tr(app, lang, EMPTY if not typed.strip() else message)
+
+
+@pytest.mark.parametrize("prefix", ["075", "077", "078", "079"])
+def test_every_iraqi_mobile_network_is_accepted(app, prefix):
+    with app.test_request_context():
+        assert normalize_phone(f"{prefix}0 123 4567") == f"964{prefix[1:]}01234567"
+
+
+def test_display_phone():
+    assert display_phone(PHONE) == "+964 770 123 4567"
