@@ -31,7 +31,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po
 
 # Re-extract the strings, and merge them into every catalog.
 extract: venv
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project storefront .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.* .venv node_modules' -o translations/messages.pot --no-location --sort-output --project storefront .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 # Browser tests drive Debian's Chromium (Playwright's own download is not reachable).

@@ -8,7 +8,7 @@
   var badge = document.querySelector("[data-cart-count]");
   var count = parseInt(cookie("sf_cart"), 10);
   if (badge && count > 0) {
-    badge.textContent = count.toLocaleString(document.documentElement.lang);
+    badge.textContent = String(count);
     badge.hidden = false;
   }
   var lang = cookie("sf_lang");
