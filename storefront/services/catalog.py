@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from storefront.sendy.models import Category, Product, Store
+from storefront.services import pages
 from storefront.services.sendy import cached, client, invalidate
 
 STORE_TTL = 60
@@ -17,8 +18,9 @@ def get_store(slug: str) -> Store:
 
 
 def forget_store(slug: str) -> None:
-    """Named invalidator: the next page view re-reads the store from Sendy."""
+    """Named invalidator: the next page view re-reads the store from Sendy and re-renders."""
     invalidate(f"store:{slug}")
+    pages.forget(slug)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from storefront.i18n import LOCALIZED_ENDPOINTS
 from storefront.sendy import SendyNotFound, SendyUnavailable
-from storefront.services import cart, catalog
+from storefront.services import cart, catalog, pages
 from storefront.templating import page_url
 
 CART_COOKIE = "sf_cart"
@@ -23,11 +23,13 @@ PRIVATE_CACHE = "private, no-store"
 def store_blueprint(name: str, import_name: str, *, private: bool = False) -> Blueprint:
     """A blueprint whose routes live under ``/<slug>/`` and see ``g.store``."""
     bp = Blueprint(name, import_name)
-    bp.before_request(load_store)
     if private:
+        bp.before_request(load_store)
         bp.before_request(lambda: setattr(g, "private", True))
         bp.after_request(_private_response)
     else:
+        bp.before_request(_cached_page)
+        bp.before_request(load_store)
         bp.after_request(_public_response)
     return bp
 
@@ -64,9 +66,22 @@ def try_store() -> None:
         g.lang = g.get("url_lang") or g.store.language
 
 
+def _cached_page() -> Response | None:
+    """Serve a catalog page rendered in the last minute (it is the same for every shopper)."""
+    key = pages.key(g.slug)
+    hit = pages.get(key) if key else None
+    if hit is None:
+        return None
+    g.page_cached = True
+    return Response(hit.body, status=200, mimetype=hit.mimetype)
+
+
 def _public_response(response: Response) -> Response:
     if response.status_code == 200 and request.method == "GET":
         response.headers["Cache-Control"] = PUBLIC_CACHE
+        key = pages.key(g.slug)
+        if key and not g.get("page_cached") and not response.direct_passthrough:
+            pages.put(key, response.get_data(), response.mimetype or "text/html")
     return response
 
 
