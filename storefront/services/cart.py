@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import session
+from flask import current_app, session
 from flask_babel import lazy_gettext as _l
 
 from storefront.sendy.models import OrderLine, Product, Store
@@ -16,6 +16,8 @@ from storefront.sendy.models import OrderLine, Product, Store
 MAX_LINES = 20
 MAX_QUANTITY = 99
 MAX_SKU_LENGTH = 64
+#: Browsers keep cookies up to 4,096 bytes: the cart may use this much of the session cookie.
+MAX_COOKIE_BYTES = 2_100  # the checkout in progress needs the rest
 _KEY = "cart"
 
 
@@ -88,14 +90,27 @@ def count(slug: str) -> int:
     return sum(quantities(slug).values())
 
 
-def _save(slug: str, items: dict[str, int]) -> None:
-    carts = dict(session.get(_KEY, {}))
+def _save(slug: str, items: dict[str, int]) -> bool:
+    """Store one store's cart; False (nothing changed) if the cookie would grow too big."""
+    carts = {k: v for k, v in session.get(_KEY, {}).items() if k != slug}
     if items:
-        carts[slug] = [[sku, qty] for sku, qty in items.items()]
-    else:
-        carts.pop(slug, None)
+        carts[slug] = [[sku, qty] for sku, qty in items.items()]  # last = most recently used
+    while True:
+        if _cookie_size({**session, _KEY: carts}) <= MAX_COOKIE_BYTES:
+            break
+        others = [k for k in carts if k != slug]
+        if not others:
+            return False
+        carts.pop(others[0])  # forget the least recently used other store's cart
     session[_KEY] = carts
     session.permanent = True  # survives closing Instagram's in-app browser
+    return True
+
+
+def _cookie_size(data: dict[str, object]) -> int:
+    """How many bytes the signed session cookie would take."""
+    serializer = current_app.session_interface.get_signing_serializer(current_app)  # type: ignore[attr-defined]
+    return len(serializer.dumps(data)) if serializer else 0
 
 
 def add(store: Store, sku: str, quantity: int = 1) -> Product:
@@ -110,7 +125,8 @@ def add(store: Store, sku: str, quantity: int = 1) -> Product:
         raise CartError(_l("Your cart is full (%(max)d different products). Remove something first.",
                            max=MAX_LINES))
     items[sku] = _clamp(items.get(sku, 0) + quantity)
-    _save(store.slug, items)
+    if not _save(store.slug, items):
+        raise CartError(_l("Your cart is full. Remove something first."))
     return product
 
 
