@@ -1,0 +1,68 @@
+"""Rendered catalog pages are cached briefly; search pages are not; invalidation drops them."""
+
+from __future__ import annotations
+
+import random
+import string
+
+from storefront.services import cart, catalog
+from tests.conftest import FLORA
+
+
+def _storefront_calls(sandbox) -> int:
+    return sum(1 for _, path in sandbox.requests if "/public/storefronts/" in path)
+
+
+def test_catalog_page_rendered_once_per_minute(client, sandbox) -> None:
+    first = client.get(f"/{FLORA}/p/FLR-ROSE-12").get_data()
+    sandbox.faults.add("storefront", "status", status=500)
+    second = client.get(f"/{FLORA}/p/FLR-ROSE-12").get_data()
+    assert first == second
+    assert _storefront_calls(sandbox) == 1
+
+
+def test_pages_differ_by_host_and_language(client) -> None:
+    ar = client.get(f"/{FLORA}/faq").get_data(as_text=True)
+    en = client.get(f"/{FLORA}/en/faq").get_data(as_text=True)
+    other_host = client.get(f"/{FLORA}/faq", base_url="http://other.test").get_data(as_text=True)
+    assert 'lang="ar-IQ"' in ar and 'lang="en"' in en
+    assert "http://other.test/" in other_host and "http://other.test/" not in ar
+
+
+def test_search_results_are_not_cached(client, sandbox) -> None:
+    client.get(f"/{FLORA}/")
+    client.get(f"/{FLORA}/?q=rose")
+    calls = len(sandbox.requests)
+    for word in ("a", "b", "c"):
+        client.get(f"/{FLORA}/?q={word}")
+    assert len(sandbox.requests) == calls  # the store payload itself is still cached
+
+
+def test_forget_store_drops_cached_pages(app, client, sandbox) -> None:
+    before = client.get(f"/{FLORA}/").get_data(as_text=True)
+    store = sandbox.state.stores[FLORA]
+    store.storefront["name"] = "Renamed Flora"
+    assert "Renamed Flora" not in client.get(f"/{FLORA}/").get_data(as_text=True)
+    with app.app_context():
+        catalog.forget_store(FLORA)
+    after = client.get(f"/{FLORA}/").get_data(as_text=True)
+    assert "Renamed Flora" in after and after != before
+
+
+def test_session_cookie_stays_within_browser_limits(app) -> None:
+    """Many long SKUs: lines that would not fit are refused, the cookie stays under 4 KB."""
+    skus = ["".join(random.choices(string.ascii_uppercase + string.digits, k=60)) for _ in range(25)]
+    store = app.extensions["sandbox"].state.stores[FLORA]
+    store.storefront["products"] += [
+        {"id": sku, "sku": sku, "name": sku, "price": 1000, "inStock": True} for sku in skus]
+    client = app.test_client()
+    refused = 0
+    for sku in skus:
+        response = client.post(f"/{FLORA}/en/cart/add", data={"sku": sku}, headers={"Origin": "http://localhost"})
+        assert response.status_code == 303
+        page = client.get(f"/{FLORA}/en/cart").get_data(as_text=True)
+        refused += "Your cart is full" in page
+        cookie = client.get_cookie("session")
+        assert cookie is not None and len(cookie.value) < 2_200 + 100
+    assert refused > 0
+    assert cart.MAX_COOKIE_BYTES < 4_096 - 1_500  # room left for the checkout in progress
