@@ -90,7 +90,7 @@ def _add_store_values(endpoint: str, values: dict[str, Any]) -> None:
     if slug is None or endpoint.partition(".")[0] not in STORE_BLUEPRINTS:
         return
     values.setdefault("slug", slug)
-    if values["slug"] != slug:
+    if values["slug"] != slug or endpoint not in LOCALIZED_ENDPOINTS:
         return
     lang = values.get("lang") or g.get("lang")
     store = g.get("store")

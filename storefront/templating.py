@@ -14,13 +14,15 @@ from storefront.hosts import canonical
 from storefront.i18n import LOCALES, current_locale
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
+_CURRENCY_SPACING = re.compile(r"([A-Za-z])(\d)")
 
 
 def money(amount: int | None) -> str:
     """IQD in the page's locale, through Babel (never a float, never a hand-made symbol)."""
     if amount is None:
         return ""
-    return format_currency(amount, "IQD", locale=current_locale().babel)
+    text = format_currency(amount, "IQD", locale=current_locale().babel)
+    return _CURRENCY_SPACING.sub("\\1\u00a0\\2", text)  # CLDR currencySpacing: "IQD 25,000"
 
 
 def number(value: int) -> str:

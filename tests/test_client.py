@@ -451,22 +451,33 @@ WRITES: dict[str, tuple[str, Callable[[SendyClient], Any]]] = {
 
 
 @pytest.mark.parametrize("endpoint", sorted(WRITES))
-@pytest.mark.parametrize(("kind", "maybe_processed"), [
-    ("status", False), ("connect", False), ("malformed", False), ("bad_shape", False),
-    ("timeout", True), ("timeout_after", True),
-])
-def test_writes_are_never_retried(
-    sandbox: Sandbox, sendy: SendyClient, endpoint: str, kind: str, maybe_processed: bool
-) -> None:
+@pytest.mark.parametrize("kind", ["status", "connect", "malformed", "bad_shape", "timeout", "timeout_after"])
+def test_writes_are_never_retried(sandbox: Sandbox, sendy: SendyClient, endpoint: str, kind: str) -> None:
     path, call = WRITES[endpoint]
     sandbox.faults.add(endpoint, kind, times=1)
     if endpoint == "send_otp" and kind == "bad_shape":
         call(sendy)  # a code was sent; the ticket falls back to the documented defaults
     else:
-        with pytest.raises(SendyUnavailable) as caught:
+        with pytest.raises(SendyUnavailable):
             call(sendy)
-        assert caught.value.maybe_processed is maybe_processed
     assert _hits(sandbox, "POST", path) == 1
+
+
+@pytest.mark.parametrize(("kind", "maybe_processed"), [
+    ("status", False),  # a 5xx envelope: Sendy says it failed
+    ("connect", False),  # never reached Sendy
+    ("timeout", True),  # sent, answer lost
+    ("timeout_after", True),
+    ("malformed", True),  # a 2xx whose body we cannot read: the order may well exist
+    ("bad_shape", True),
+])
+def test_an_unconfirmed_order_says_whether_it_may_exist(
+    sandbox: Sandbox, sendy: SendyClient, kind: str, maybe_processed: bool
+) -> None:
+    sandbox.faults.add("order", kind, times=1)
+    with pytest.raises(SendyUnavailable) as caught:
+        sendy.place_order(FLORA_KEY, _order())
+    assert caught.value.maybe_processed is maybe_processed
 
 
 def test_an_order_lost_after_processing_may_exist(sandbox: Sandbox, sendy: SendyClient) -> None:

@@ -58,7 +58,8 @@ def test_full_production_settings() -> None:
 
 
 def test_mappings_are_accepted_as_well_as_json() -> None:
-    settings = load_settings({"SENDY_API_KEYS": {"tigris-tech": SECRET}, "STORE_DOMAINS": {"tigris.example": "tigris-tech"}})
+    settings = load_settings({"SENDY_API_KEYS": {"tigris-tech": SECRET},
+                              "STORE_DOMAINS": {"tigris.example": "tigris-tech"}})
     assert settings.api_keys == {"tigris-tech": SECRET}
     assert settings.store_domains == {"tigris.example": "tigris-tech"}
 
@@ -83,7 +84,9 @@ def test_api_keys_need_store_slugs(slug: str) -> None:
     assert SECRET not in message and "sup3r" not in message
 
 
-@pytest.mark.parametrize("key", ["sup3r-s3cret-value", ".sup3r-s3cret", "kid42.sup3r s3cret", "kid42 .sup3r", "", 12345, None])
+@pytest.mark.parametrize("key", [
+    "sup3r-s3cret-value", ".sup3r-s3cret", "kid42.sup3r s3cret", "kid42 .sup3r", "", 12345, None,
+])
 def test_bad_key_shape_is_reported_without_the_key(key: Any) -> None:
     message = _error({"SENDY_API_KEYS": json.dumps({"flora-baghdad": key})})
     assert "flora-baghdad" in message and "<keyId>.<secret>" in message

@@ -92,7 +92,9 @@ class SendyClient:
         """The published store with this slug; SendyNotFound when there is none."""
         try:
             data = self._get(f"{API}/public/storefronts/{quote(slug, safe='')}")
-        except SendyRejected as exc:  # the contract: any non-2xx means "no such store"
+        except SendyRateLimited as exc:  # transient: the last good copy may serve
+            raise SendyUnavailable(exc.message, status=exc.status) from exc
+        except (SendyRejected, SendyForbidden) as exc:  # the contract: non-2xx means "no such store"
             raise SendyNotFound(exc.message, status=exc.status) from exc
         return parse_store(_object(data))
 
@@ -121,7 +123,7 @@ class SendyClient:
         """Place an OTP-verified cash-on-delivery order."""
         data = self._post(f"{API}/store/integrations/orders/storefront", api_key,
                           order_body(order))
-        body = _object(data)
+        body = data if isinstance(data, Mapping) else {}
         if not body.get("publicId") and not body.get("id"):
             raise SendyUnavailable("Sendy accepted the order without an id", maybe_processed=True)
         return PlacedOrder(
@@ -186,12 +188,15 @@ def _unwrap(response: httpx.Response) -> Any:
     status = response.status_code
     if status >= 500:
         raise SendyUnavailable(f"Sendy answered {status}", status=status)
+    accepted = 200 <= status < 300  # a POST Sendy accepted may have done its work
     try:
         payload = response.json()
     except ValueError:
-        raise SendyUnavailable(f"Sendy sent an unreadable body ({status})", status=status) from None
+        raise SendyUnavailable(f"Sendy sent an unreadable body ({status})", status=status,
+                               maybe_processed=accepted) from None
     if not isinstance(payload, Mapping):
-        raise SendyUnavailable(f"Sendy sent an unexpected body ({status})", status=status)
+        raise SendyUnavailable(f"Sendy sent an unexpected body ({status})", status=status,
+                               maybe_processed=accepted)
     message = str(payload.get("message") or "")
     if 200 <= status < 300:
         if payload.get("success") is False:
@@ -231,8 +236,8 @@ def parse_store(d: Mapping[str, Any]) -> Store:
         name=name,
         products=tuple(p for p in (_product(x) for x in _list(d.get("products"))) if p),
         description=_str(d.get("description")),
-        logo_url=_str(d.get("logoUrl")),
-        cover_image_url=_str(d.get("coverImageUrl") or d.get("bannerImageUrl")),
+        logo_url=_image(d.get("logoUrl")),
+        cover_image_url=_image(d.get("coverImageUrl")) or _image(d.get("bannerImageUrl")),
         niche=_str(d.get("niche")),
         language="en" if d.get("language") == "en" else "ar",
         currency_code=_str(d.get("currencyCode")) or "IQD",
@@ -244,7 +249,7 @@ def parse_store(d: Mapping[str, Any]) -> Store:
             title=_str(seo.get("title")),
             description=_str(seo.get("description")),
             keywords=tuple(_str(k) for k in _list(seo.get("keywords")) if _str(k)),
-            og_image_url=_str(seo.get("ogImageUrl")),
+            og_image_url=_image(seo.get("ogImageUrl")),
         ),
         faqs=tuple(
             FAQ(_str(f.get("question")), _str(f.get("answer")))
@@ -313,6 +318,12 @@ def _area(raw: Any) -> Area | None:
         return None
     return Area(aid, _str(d.get("nameAr")) or _str(d.get("nameEn")),
                 _str(d.get("nameEn")) or _str(d.get("nameAr")))
+
+
+def _image(value: Any) -> str:
+    """An image URL we may put in a page, or ""."""
+    url = _str(value)
+    return url if _safe_url(url) else ""
 
 
 def _is_http_url(url: str) -> bool:

@@ -14,6 +14,7 @@ from storefront.sendy import SendyClient, SendyNotFound, SendyUnavailable
 log = logging.getLogger("storefront.services")
 T = TypeVar("T")
 STALE_TTL = 7 * 24 * 3600
+ERROR_TTL = 15
 _MISSING = "__missing__"
 
 
@@ -45,6 +46,7 @@ def cached(key: str, ttl: int, fetch: Callable[[], T], *, not_found_ttl: int = 3
             log.error("sendy unavailable for %s and nothing cached: %s", key, exc)
             raise
         log.warning("sendy unavailable for %s, serving the last good copy: %s", key, exc)
+        cache.set(key, stale, timeout=ERROR_TTL)  # let Sendy recover before asking again
         return stale
     cache.set(key, value, timeout=ttl)
     cache.set(f"stale:{key}", value, timeout=STALE_TTL)
