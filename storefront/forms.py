@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField, ValidationError
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 #: Arabic-Indic (٠-٩) and Persian/Urdu (۰-۹) digits, mapped to ASCII.
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -22,11 +22,15 @@ def parse_quantity(raw: str | None) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 4 else None
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 class CheckoutForm(FlaskForm):
     """Delivery details: who, which phone, where."""
 
     name = StringField(_l("Full name"), validators=[
-        InputRequired(_l("Enter your full name.")), Length(max=80)],
+        DataRequired(_l("Enter your full name.")), Length(max=80)], filters=[_strip],
         render_kw={"autocomplete": "name", "maxlength": 80})
     phone = StringField(_l("Mobile phone"), validators=[InputRequired(_l("Enter your mobile number."))],
                         description=_l("We send a code to this number to confirm your order."),
@@ -37,8 +41,8 @@ class CheckoutForm(FlaskForm):
     area = SelectField(_l("Area"), validate_choice=False,
                        validators=[InputRequired(_l("Choose your area."))])
     address = TextAreaField(_l("Address details / nearest landmark"), validators=[
-        InputRequired(_l("Describe where to deliver: street, house, nearest landmark.")),
-        Length(max=300)], render_kw={"rows": 3, "maxlength": 300, "autocomplete": "street-address"})
+        DataRequired(_l("Describe where to deliver: street, house, nearest landmark.")),
+        Length(max=300)], filters=[_strip], render_kw={"rows": 3, "maxlength": 300, "autocomplete": "street-address"})
     notes = TextAreaField(_l("Note for the store (optional)"), validators=[Optional(), Length(max=300)],
                           render_kw={"rows": 2, "maxlength": 300})
 

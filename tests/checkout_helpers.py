@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import re
 import time as _real_time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from conftest import PHONE, submit
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
+from jinja2.bccache import Bucket, BytecodeCache
 
 from storefront.sendy.sandbox import Sandbox
 
@@ -150,10 +150,12 @@ def update_cart(client: FlaskClient, base: str, sku: str, quantity: str = "", ac
     return submit(client, f"{base}/cart", f"{base}/cart/update", data, **kwargs)
 
 
-def fill_checkout(client: FlaskClient, base: str, action: str = "continue", **changes: str):
+def fill_checkout(client: FlaskClient, base: str, action: str = "continue",
+                  environ_base: dict[str, str] | None = None, **changes: str):
     """Fill the delivery form (``DETAILS`` with ``changes``) and press a button."""
     data = {**DETAILS, **changes, "action": action}
-    return submit(client, f"{base}/checkout", f"{base}/checkout", data)
+    extra = {"environ_base": environ_base} if environ_base else {}
+    return submit(client, f"{base}/checkout", f"{base}/checkout", data, **extra)
 
 
 def enter_code(client: FlaskClient, base: str, code: str, **kwargs: Any):
@@ -210,15 +212,14 @@ class Clock:
         return getattr(_real_time, name)  # sleep, monotonic… stay real
 
 
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> Iterator[Clock]:
+def install_clock(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> Clock:
     """Jump ahead in time without sleeping: code limits, code expiry and Sendy's own clock."""
     fake = Clock()
     for module in ("limits.storage.memory", "storefront.services.limits",
                    "storefront.services.checkout", "storefront.views.checkout"):
         monkeypatch.setattr(f"{module}.time", fake)
-    sandbox.clock = fake.time
-    yield fake
+    monkeypatch.setattr(sandbox, "clock", fake.time)
+    return fake
 
 
 def ntr(app: Flask, lang: str, singular: str, plural: str, num: int) -> str:
@@ -229,8 +230,39 @@ def ntr(app: Flask, lang: str, singular: str, plural: str, num: int) -> str:
         return ngettext(singular, plural, num)
 
 
-def iqd(amount: int, lang: str) -> str:
-    """An IQD amount as the page shows it in ``lang``."""
-    from babel.numbers import format_currency
+_FORMAT_APP = Flask("formatting")
 
-    return format_currency(amount, "IQD", locale=BABEL_LOCALES[lang])
+
+def iqd(amount: int, lang: str) -> str:
+    """An IQD amount as the page shows it in ``lang`` (the app's own ``money`` filter)."""
+    from flask import g
+
+    from storefront.templating import money
+
+    with _FORMAT_APP.app_context():
+        g.lang = lang
+        return money(amount)
+
+
+# -- speed: compile each template once per test run, not once per app -------------------------
+class _SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory across the apps of a test run (keyed by source hash)."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        compiled = self._compiled.get(bucket.key)
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _SharedBytecodeCache()
+
+
+def share_compiled_templates(app: Flask) -> None:
+    """Let ``app`` reuse the templates earlier apps compiled (a fresh app recompiles them all)."""
+    app.jinja_env.bytecode_cache = _TEMPLATES

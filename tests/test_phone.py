@@ -12,6 +12,7 @@ from checkout_helpers import (
     fill_checkout,
     input_value,
     sendy_calls,
+    share_compiled_templates,
     text,
     tr,
     url,
@@ -20,6 +21,13 @@ from conftest import FLORA, PHONE, TIGRIS
 from flask_babel import force_locale
 
 from storefront.services.phone import PhoneError, display_phone, normalize_phone
+
+
+@pytest.fixture(autouse=True)
+def _compiled_templates(app):
+    """Compile the templates once for the whole run, not once per app."""
+    share_compiled_templates(app)
+
 
 ACCEPTED = [
     "07701234567",
@@ -49,8 +57,7 @@ REJECTED = [
     pytest.param("", EMPTY, id="empty"),
     pytest.param("   ", EMPTY, id="blank"),
 ]
-LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(FLORA, "en", "en", id="en"),
-         pytest.param(TIGRIS, None, "en", id="tigris-en"), pytest.param(TIGRIS, "ar", "ar", id="tigris-ar")]
+LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(TIGRIS, None, "en", id="en")]
 
 
 @pytest.mark.parametrize("typed", ACCEPTED)

@@ -12,12 +12,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from flask import current_app, session
 
 from storefront.extensions import cache
-from storefront.sendy import SendyRejected
+from storefront.sendy import SendyRejected, SendyUnavailable
 from storefront.sendy.models import OrderRequest, Store
 from storefront.services import cart as cart_service
 from storefront.services import limits
@@ -50,6 +50,10 @@ class OrderInFlight(CheckoutError):
     """Another request is placing this very order right now."""
 
 
+class OrderMaybePlaced(CheckoutError):
+    """An earlier attempt may have created the order; we will not risk a second one."""
+
+
 @dataclass(frozen=True)
 class Details:
     """What the shopper typed on the checkout form (phone already normalized)."""
@@ -72,6 +76,8 @@ class Pending:
     sent_at: float = 0.0
     resend_after: int = 60
     expires_in: int = 300
+    #: An attempt reached Sendy but its answer was lost: the order may exist.
+    uncertain: bool = False
 
     def code_alive(self, now: float) -> bool:
         """Whether the last code sent can still be used."""
@@ -145,6 +151,8 @@ def request_code(store: Store, details: Details, ip: str, *, resend: bool = Fals
     if key is None:
         raise OrderingUnavailable()
     current = save_details(store.slug, details)
+    if current.uncertain:
+        raise OrderMaybePlaced()
     if not resend and current.code_alive(time.time()):
         return current
     limits.check_send(store.slug, details.phone, ip)
@@ -171,8 +179,22 @@ def place_order(store: Store, cart: Cart, code: str) -> Receipt:
     if not cart.orderable:
         raise EmptyCart()
     limits.check_attempt(current.send_id)
-    receipt = _single_flight(current.ref, lambda: _send(store, cart, current, key, code))
+    try:
+        receipt = _single_flight(current.ref, lambda: _send(store, cart, current, key, code))
+    except SendyUnavailable as exc:
+        if exc.maybe_processed:
+            _save(store.slug, replace(current, uncertain=True))
+        raise
+    except SendyRejected as exc:
+        if current.uncertain and exc.for_field("otp_code"):
+            raise OrderMaybePlaced() from exc  # the code was most likely spent by our order
+        raise
     return _finish(store.slug, receipt)
+
+
+def abandon(slug: str) -> None:
+    """The shopper chose to start over: forget the checkout (a new reference next time)."""
+    _save(slug, None)
 
 
 def _send(store: Store, cart: Cart, current: Pending, key: str, code: str) -> Receipt:

@@ -28,6 +28,12 @@ log = logging.getLogger("storefront.checkout")
 DETAIL_FIELDS = ("name", "phone", "province", "area", "address", "notes")
 
 
+def MAYBE_PLACED() -> str:  # noqa: N802 - a message, read like a constant
+    """Why we will not send this order again."""
+    return _("Your order was most likely placed already, but we couldn't confirm it. The store will "
+             "contact you to confirm it; to be sure, message the store on WhatsApp before ordering again.")
+
+
 @store_route(bp, "/checkout", methods=["GET", "POST"])
 def details() -> Response | str | tuple[str, int]:
     """The delivery form; with JavaScript off, a button reloads the areas."""
@@ -37,16 +43,15 @@ def details() -> Response | str | tuple[str, int]:
     if not the_cart.orderable:
         flash(_("Your cart is empty."), "error")
         return redirect(url_for("cart.show"), 303)
-    form = CheckoutForm(data=_typed_details())
+    form = CheckoutForm(data=_saved_details()) if request.method == "GET" else CheckoutForm()
     status = _fill_choices(form)
     if request.method == "POST" and request.form.get("action") != "areas" and form.validate():
         return _send_code(form)
     return render_template("checkout/details.html", form=form, cart=the_cart), status
 
 
-def _typed_details() -> dict[str, str] | None:
-    if request.method == "POST":
-        return None  # the form reads what was posted
+def _saved_details() -> dict[str, str] | None:
+    """What the shopper typed last time, for re-showing the form."""
     current = checkout.pending(g.slug)
     if current is None:
         return None
@@ -56,17 +61,17 @@ def _typed_details() -> dict[str, str] | None:
 
 
 def _fill_choices(form: CheckoutForm) -> int:
-    lang = g.lang
+    lang, status = g.lang, 200
+    provinces, areas = [], []
     try:
         provinces = sorted(addresses.provinces(), key=lambda p: p.name(lang))
-        areas = addresses.sorted_by_name(addresses.areas(form.province.data or ""), lang) \
-            if form.province.data else []
+        if form.province.data:
+            areas = addresses.sorted_by_name(addresses.areas(form.province.data), lang)
     except SendyError:
-        flash(_("We couldn't load the list of governorates. Please try again in a minute."), "error")
-        provinces, areas = [], []
+        message = _("We couldn't load the areas. Please try again.") if provinces else \
+            _("We couldn't load the list of governorates. Please try again in a minute.")
+        flash(message, "error")
         status = 503
-    else:
-        status = 200
     form.province.choices = [("", _("Choose your governorate"))] + [(p.code, p.name(lang)) for p in provinces]
     first = _("Choose your area") if areas else _("Choose a governorate first")
     form.area.choices = [("", first)] + [(a.id, a.name(lang)) for a in areas]
@@ -83,10 +88,12 @@ def _send_code(form: CheckoutForm) -> Response | tuple[str, int]:
         checkout.request_code(g.store, d, request.remote_addr or "")
     except limits.LimitExceeded as exc:
         form.phone.errors.append(limit_message(exc))
+    except checkout.OrderMaybePlaced:
+        return redirect(url_for("checkout.code"), 303)
     except SendyRejected as exc:
         _field_errors(form, exc)
     except (SendyRateLimited, SendyForbidden, SendyUnavailable) as exc:
-        flash(_sendy_message(exc), "error")
+        flash(_sendy_message(exc, placing=False), "error")
     else:
         return redirect(url_for("checkout.code"), 303)
     return render_template("checkout/details.html", form=form, cart=cart.view(g.store)), 400
@@ -111,6 +118,9 @@ def code() -> Response | str | tuple[str, int]:
         return _after_checkout()
     form = CodeForm()
     if request.method == "POST":
+        if request.form.get("action") == "restart":  # CSRF checked globally
+            checkout.abandon(g.slug)
+            return redirect(url_for("checkout.details"), 303)
         if request.form.get("action") == "resend":
             return _resend(current)
         if form.validate():
@@ -137,12 +147,17 @@ def _resend(current: checkout.Pending) -> Response | tuple[str, int]:
         checkout.request_code(g.store, current.details, request.remote_addr or "", resend=True)
     except limits.LimitExceeded as exc:
         form.code.errors = [limit_message(exc)]
+        status = 429
+    except checkout.OrderMaybePlaced:
+        form.code.errors = [MAYBE_PLACED()]
+        status = 409
     except SendyError as exc:
-        form.code.errors = [_sendy_message(exc)]
+        form.code.errors = [_sendy_message(exc, placing=False)]
+        status = 429 if isinstance(exc, SendyRateLimited) else 400
     else:
         flash(_("We sent you a new code."), "success")
         return redirect(url_for("checkout.code"), 303)
-    return _code_page(form, 429 if form.code.errors else 400)
+    return _code_page(form, status)
 
 
 def _place(form: CodeForm) -> Response | tuple[str, int]:
@@ -153,6 +168,8 @@ def _place(form: CodeForm) -> Response | tuple[str, int]:
     except checkout.EmptyCart:
         flash(_("Your cart is empty."), "error")
         return redirect(url_for("cart.show"), 303)
+    except checkout.OrderMaybePlaced:
+        form.code.errors.append(MAYBE_PLACED())
     except checkout.OrderInFlight:
         form.code.errors.append(_("Your order is still being placed. Please wait a moment, "
                                   "then press the button again."))
@@ -174,7 +191,7 @@ def _rejected(form: CodeForm, exc: SendyRejected) -> Response | tuple[str, int]:
         catalog.forget_store(g.slug)
         flash(_("Some products in your cart changed. Please check your cart and try again."), "error")
         return redirect(url_for("cart.show"), 303)
-    details_form = CheckoutForm(data=_typed_details())
+    details_form = CheckoutForm(formdata=None, data=_saved_details())
     _fill_choices(details_form)
     _field_errors(details_form, exc)
     return render_template("checkout/details.html", form=details_form, cart=cart.view(g.store)), 400
@@ -200,13 +217,13 @@ def _field_errors(form: CheckoutForm, exc: SendyRejected) -> bool:
     return landed
 
 
-def _sendy_message(exc: SendyError) -> str:
+def _sendy_message(exc: SendyError, *, placing: bool = True) -> str:
     if isinstance(exc, SendyRateLimited):
         return _("Too many codes were sent to this number. Please try again later.")
     if isinstance(exc, SendyForbidden):
         log.error("sendy refused the store's API key for %s", g.slug)
         return _("Online ordering is unavailable right now. Please contact the store on WhatsApp.")
-    if isinstance(exc, SendyUnavailable) and exc.maybe_processed:
+    if placing and isinstance(exc, SendyUnavailable) and exc.maybe_processed:
         return _("We couldn't confirm your order. Your cart is saved: wait a moment, then press "
                  "the button again — your order will not be placed twice.")
     return _("We couldn't reach the store. Your cart and details are saved — please try again.")

@@ -41,13 +41,15 @@ def init_app(app: Flask) -> None:
 
 def load_store() -> Response | None:
     """Load the store for this URL and settle the page's language, or answer 404/503."""
+    url_lang = g.get("url_lang")
+    if url_lang:
+        g.lang = url_lang  # error pages speak the URL's language too
     try:
         g.store = catalog.get_store(g.slug)
     except SendyNotFound:
         abort(404)
     except SendyUnavailable:
         abort(503)
-    url_lang = g.get("url_lang")
     g.lang = url_lang or g.store.language
     if request.method == "GET" and request.endpoint in LOCALIZED_ENDPOINTS \
             and url_lang == g.store.language:  # one URL per language: drop the redundant prefix

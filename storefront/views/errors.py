@@ -36,8 +36,9 @@ def render_error(code: int, title: str | None = None, message: str | None = None
                            message=message or default_message), code
 
 
-def _http_error(exc: HTTPException) -> tuple[str, int]:
-    return render_error(exc.code or 500)
+def _http_error(exc: HTTPException) -> tuple[str, int, dict[str, str]] | tuple[str, int]:
+    body, code = render_error(exc.code or 500)
+    return (body, code, {"Retry-After": "60"}) if code == 503 else (body, code)
 
 
 def _csrf_error(exc: CSRFError) -> tuple[str, int]:

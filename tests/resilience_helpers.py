@@ -1,0 +1,146 @@
+"""Helpers for the resilience matrix and the soak: sane answers, friendly pages, real servers.
+
+"Sane" means what a shopper may see while Sendy misbehaves: never a 500, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from storefront import create_app
+from storefront.extensions import cache
+from storefront.i18n import LOCALES
+from storefront.sendy.sandbox import Sandbox
+from storefront.services import catalog
+from storefront.services.sendy import invalidate
+
+SECRET = "resilience-" + "k" * 40
+#: What a crash would leak into a page: Python's traceback and Werkzeug's debugger.
+CRASH_MARKERS = ("Traceback (most recent call last)", "Traceback", "werkzeug.debug", "__debugger__")
+
+
+def body_of(response: Any) -> str:
+    """The body of a Flask test response or an httpx response, as text."""
+    if hasattr(response, "get_data"):
+        return response.get_data(as_text=True)
+    return response.text
+
+
+def assert_sane(response: Any, where: str = "") -> None:
+    """Never a 500 and never a traceback, whatever Sendy did."""
+    status = response.status_code
+    body = body_of(response)
+    assert status != 500, f"{where}: 500 from the storefront\n{body[:800]}"
+    for marker in CRASH_MARKERS:
+        assert marker not in body, f"{where}: {marker!r} leaked into the page ({status})"
+
+
+def page_lang(response: Any) -> str | None:
+    """The language the page says it is in (from ``<html lang=...>``)."""
+    body = body_of(response)
+    for code, locale in LOCALES.items():
+        if f'<html lang="{locale.tag}"' in body:
+            return code
+    return None
+
+
+# -- cache states -----------------------------------------------------------------------------
+def forget_everything(app: Flask) -> None:
+    """A cold cache: what a freshly restarted worker has (fresh and stale copies gone)."""
+    with app.app_context():
+        cache.clear()
+
+
+def expire(app: Flask, endpoint: str, slug: str, province: str = "BG") -> None:
+    """Let the fresh copy behind a Sendy endpoint expire (the stale copy stays)."""
+    with app.app_context():
+        if endpoint == "storefront":
+            catalog.forget_store(slug)
+        elif endpoint == "provinces":
+            invalidate("provinces")
+        elif endpoint == "areas":
+            invalidate(f"areas:{province}")
+        else:
+            raise ValueError(endpoint)
+
+
+# -- apps talking to Sendy over real HTTP ----------------------------------------------------
+def http_app(sendy_url: str, sandbox: Sandbox, **extra: Any) -> Flask:
+    """The storefront configured like a deployment, with Sendy at ``sendy_url``."""
+    config: dict[str, Any] = {
+        "SENDY_BASE_URL": sendy_url,
+        "STOREFRONT_ENV": "development",
+        "SECRET_KEY": SECRET,
+        "SENDY_API_KEYS": json.dumps(sandbox.demo_api_keys()),
+        "SENDY_TIMEOUT": "1",
+        "SENDY_BACKOFF": 0.0,
+        "TESTING": True,
+    }
+    config.update(extra)
+    return create_app(config)
+
+
+def close_app(app: Flask) -> None:
+    """Close the app's pooled Sendy client (no unclosed sockets: warnings are errors)."""
+    app.extensions["sendy"].close()
+
+
+def free_port() -> int:
+    """A localhost TCP port nobody listens on (right now)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve_wsgi(wsgi_app: Any, name: str) -> tuple[BaseWSGIServer, str]:
+    """Serve a WSGI app over real HTTP on localhost from a daemon thread."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access line per request
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    threading.Thread(target=server.serve_forever, name=name, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def stop(server: BaseWSGIServer) -> None:
+    """Stop a server started by ``serve_wsgi`` or ``serve_in_thread``."""
+    server.shutdown()
+    server.server_close()
+
+
+class _Later:
+    """``time`` moved ahead by a fixed number of seconds (``sleep``, ``monotonic`` stay real)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def time(self) -> float:
+        return time.time() + self.seconds
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def later(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox, seconds: float) -> None:
+    """Jump ``seconds`` ahead for the code limits, the checkout and Sendy's own clock."""
+    moved = _Later(seconds)
+    for module in ("limits.storage.memory", "storefront.services.limits",
+                   "storefront.services.checkout", "storefront.views.checkout"):
+        monkeypatch.setattr(f"{module}.time", moved)
+    monkeypatch.setattr(sandbox, "clock", moved.time)
+
+
+def orders_by_ref(sandbox: Sandbox) -> dict[str, list[Mapping[str, Any]]]:
+    """externalRef → the orders Sendy recorded with it."""
+    found: dict[str, list[Mapping[str, Any]]] = {}
+    for order in sandbox.orders:
+        found.setdefault(str(order["request"].get("externalRef")), []).append(order)
+    return found

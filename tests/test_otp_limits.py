@@ -1,0 +1,257 @@
+"""One-time-code limits: each one a translated message, never a 500, and the cart kept.
+
+Time is moved forward with the ``clock`` fixture (limiter, checkout and sandbox clocks)
+instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import pytest
+from checkout_helpers import (
+    ORDER_PATH,
+    SEND_OTP_PATH,
+    Clock,
+    add_to_cart,
+    cart_items,
+    enter_code,
+    field_errors,
+    fill_checkout,
+    flashes,
+    install_clock,
+    resend_code,
+    sendy_calls,
+    share_compiled_templates,
+    start_checkout,
+    text,
+    tr,
+    tr_parts,
+    url,
+)
+from conftest import FLORA, PHONE, TIGRIS
+
+
+@pytest.fixture(autouse=True)
+def _compiled_templates(app):
+    """Compile the templates once for the whole run, not once per app."""
+    share_compiled_templates(app)
+
+
+SKU = {FLORA: "FLR-ROSE-12", TIGRIS: "TGR-CHG-20W"}
+LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(TIGRIS, None, "en", id="en"),
+             pytest.param(FLORA, "en", "en", id="flora-en")]
+COOLDOWN = "Please wait before asking for another code. You can ask again %(when)s."
+PHONE_LIMIT = "Too many codes were sent to this number. Try again %(when)s."
+IP_LIMIT = "Too many codes were requested from this connection. Try again %(when)s."
+WRONG_CODE = "That code is wrong or has expired. Check it, or ask for a new code."
+TOO_MANY_WRONG = "Too many wrong codes. Ask for a new code."
+
+
+@pytest.fixture
+def clock(monkeypatch, sandbox) -> Clock:
+    """Time that can jump ahead (limiter, checkout, sandbox)."""
+    return install_clock(monkeypatch, sandbox)
+
+
+def _shows_limit(app, lang: str, message: str, shown: str) -> bool:
+    return all(part in shown for part in tr_parts(app, lang, message, "when"))
+
+
+def _resend_ok(client, base: str) -> None:
+    response = resend_code(client, base)
+    assert response.status_code == 303, field_errors(response)
+    assert response.headers["Location"] == f"{base}/checkout/code"
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+def test_resend_waits_60_seconds(app, client, sandbox, clock, slug, url_lang, lang):
+    base = url(slug, url_lang)
+    start_checkout(client, base, SKU[slug], "2")
+    first = sandbox.last_otp(PHONE)
+
+    response = resend_code(client, base)
+
+    assert response.status_code == 429
+    shown = field_errors(response)["code"]
+    assert _shows_limit(app, lang, COOLDOWN, shown)
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 1
+    assert cart_items(app, client, slug) == {SKU[slug]: 2}
+    assert 'class="countdown"' in text(response)
+
+    # sending the details again within the code's life does not send another code either
+    assert fill_checkout(client, base).status_code == 303
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 1
+
+    clock.advance(45)
+    assert resend_code(client, base).status_code == 429
+    page = client.get(f"{base}/checkout/code")
+    assert 'data-wait="15"' in text(page) or 'data-wait="14"' in text(page)
+
+    clock.advance(16)
+    response = resend_code(client, base)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert ("success", tr(app, lang, "We sent you a new code.")) in flashes(page)
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 2
+    second = sandbox.last_otp(PHONE)
+    if second != first:  # the old code was replaced
+        assert enter_code(client, base, first).status_code == 400
+    assert enter_code(client, base, second).status_code == 303
+    assert len(sandbox.orders) == 1
+
+
+def test_a_new_phone_gets_its_own_code_at_once(app, client, sandbox, clock):
+    base = url(TIGRIS)
+    start_checkout(client, base, SKU[TIGRIS])
+
+    response = fill_checkout(client, base, phone="0780 987 6543")  # "Change number"
+
+    assert response.status_code == 303
+    assert sandbox.last_otp("9647809876543")
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 2
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+def test_three_codes_per_phone_per_10_minutes(app, client, sandbox, clock, slug, url_lang, lang):
+    base = url(slug, url_lang)
+    start_checkout(client, base, SKU[slug])
+    for _ in range(2):
+        clock.advance(61)
+        _resend_ok(client, base)
+
+    clock.advance(61)
+    response = resend_code(client, base)
+
+    assert response.status_code == 429
+    shown = field_errors(response)["code"]
+    assert _shows_limit(app, lang, PHONE_LIMIT, shown)
+    if lang == "en":
+        assert "7 minutes" in shown
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 3
+    assert cart_items(app, client, slug) == {SKU[slug]: 1}
+
+    # the limit is the phone's, whichever store asks
+    other = TIGRIS if slug == FLORA else FLORA
+    other_client = app.test_client()
+    add_to_cart(other_client, url(other), SKU[other])
+    response = fill_checkout(other_client, url(other))
+    assert response.status_code == 400
+    other_lang = "ar" if other == FLORA else "en"
+    assert _shows_limit(app, other_lang, PHONE_LIMIT, field_errors(response)["phone"])
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 3
+
+    clock.advance(10 * 60 - 3 * 61 + 1)  # the first code leaves the 10-minute window
+    _resend_ok(client, base)
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 4
+    assert enter_code(client, base, sandbox.last_otp(PHONE)).status_code == 303
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+def test_ten_codes_per_phone_per_day(app, client, sandbox, clock, slug, url_lang, lang):
+    base = url(slug, url_lang)
+    start_checkout(client, base, SKU[slug])
+    for sent in range(1, 10):
+        clock.advance(61 if sent % 3 else 601)
+        _resend_ok(client, base)
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 10
+
+    clock.advance(601)  # well past the 10-minute limit
+    response = resend_code(client, base)
+
+    assert response.status_code == 429
+    shown = field_errors(response)["code"]
+    assert _shows_limit(app, lang, PHONE_LIMIT, shown)
+    if lang == "en":
+        assert "hours" in shown
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 10
+    assert cart_items(app, client, slug) == {SKU[slug]: 1}
+
+    clock.advance(24 * 3600)
+    _resend_ok(client, base)
+    assert enter_code(client, base, sandbox.last_otp(PHONE)).status_code == 303
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+def test_ten_sends_per_connection_per_hour(app, client, sandbox, clock, slug, url_lang, lang):
+    base = url(slug, url_lang)
+    add_to_cart(client, base, SKU[slug], "3")
+    for i in range(10):
+        response = fill_checkout(client, base, phone=f"0770 123 45{i:02d}")
+        assert response.status_code == 303, field_errors(response)
+        clock.advance(30)
+
+    response = fill_checkout(client, base, phone="0770 123 4599")
+
+    assert response.status_code == 400
+    assert _shows_limit(app, lang, IP_LIMIT, field_errors(response)["phone"])
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 10
+    assert sandbox.last_otp("9647701234599") is None
+    assert cart_items(app, client, slug) == {SKU[slug]: 3}
+
+    # another connection is not affected
+    neighbour = app.test_client()
+    add_to_cart(neighbour, base, SKU[slug])
+    response = fill_checkout(neighbour, base, phone="0770 123 4598",
+                             environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert response.status_code == 303, (field_errors(response), flashes(response))
+
+    clock.advance(3600)
+    assert fill_checkout(client, base, phone="0770 123 4599").status_code == 303
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+def test_five_wrong_codes_then_ask_for_a_new_one(app, client, sandbox, clock, slug, url_lang, lang):
+    base = url(slug, url_lang)
+    start_checkout(client, base, SKU[slug], "2")
+    code = sandbox.last_otp(PHONE)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(5):
+        response = enter_code(client, base, wrong)
+        assert response.status_code == 400
+        assert field_errors(response) == {"code": tr(app, lang, WRONG_CODE)}
+    assert sendy_calls(sandbox, ORDER_PATH) == 5
+
+    response = enter_code(client, base, code)  # even the right one: that code is used up
+
+    assert response.status_code == 400
+    assert field_errors(response) == {"code": tr(app, lang, TOO_MANY_WRONG)}
+    assert sendy_calls(sandbox, ORDER_PATH) == 5  # Sendy was not asked
+    assert sandbox.orders == []
+    assert cart_items(app, client, slug) == {SKU[slug]: 2}
+
+    clock.advance(61)
+    _resend_ok(client, base)
+    new_code = sandbox.last_otp(PHONE)
+    response = enter_code(client, base, new_code)
+    assert response.status_code == 303
+    assert len(sandbox.orders) == 1
+    assert sandbox.orders[0]["request"]["otpCode"] == new_code
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+def test_sendy_refusing_more_codes(app, client, sandbox, slug, url_lang, lang):
+    base = url(slug, url_lang)
+    add_to_cart(client, base, SKU[slug])
+    sandbox.faults.add("send_otp", "status", times=1, status=429)
+
+    response = fill_checkout(client, base)
+
+    assert response.status_code == 400
+    message = tr(app, lang, "Too many codes were sent to this number. Please try again later.")
+    assert ("error", message) in flashes(response)
+    assert cart_items(app, client, slug) == {SKU[slug]: 1}
+
+
+def test_sendy_refusing_a_resend(app, client, sandbox, clock):
+    base = url(TIGRIS)
+    start_checkout(client, base, SKU[TIGRIS])
+    clock.advance(61)
+    sandbox.faults.add("send_otp", "status", times=1, status=429)
+
+    response = resend_code(client, base)
+
+    assert response.status_code == 429
+    assert field_errors(response) == {
+        "code": tr(app, "en", "Too many codes were sent to this number. Please try again later.")}
+    assert cart_items(app, client, TIGRIS) == {SKU[TIGRIS]: 1}
+    # the code sent before still works
+    assert enter_code(client, base, sandbox.last_otp(PHONE)).status_code == 303
