@@ -13,11 +13,10 @@ import time as _real_time
 from typing import Any
 
 import pytest
-from conftest import PHONE, submit
+from conftest import PHONE, share_compiled_templates, submit  # noqa: F401 - re-exported
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
-from jinja2.bccache import Bucket, BytecodeCache
 
 from storefront.sendy.sandbox import Sandbox
 
@@ -244,25 +243,3 @@ def iqd(amount: int, lang: str) -> str:
         return money(amount)
 
 
-# -- speed: compile each template once per test run, not once per app -------------------------
-class _SharedBytecodeCache(BytecodeCache):
-    """Compiled templates kept in memory across the apps of a test run (keyed by source hash)."""
-
-    def __init__(self) -> None:
-        self._compiled: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        compiled = self._compiled.get(bucket.key)
-        if compiled is not None:
-            bucket.bytecode_from_string(compiled)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self._compiled[bucket.key] = bucket.bytecode_to_string()
-
-
-_TEMPLATES = _SharedBytecodeCache()
-
-
-def share_compiled_templates(app: Flask) -> None:
-    """Let ``app`` reuse the templates earlier apps compiled (a fresh app recompiles them all)."""
-    app.jinja_env.bytecode_cache = _TEMPLATES

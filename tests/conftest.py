@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 
 from storefront import create_app
 from storefront.sendy.sandbox import Sandbox
@@ -21,6 +22,30 @@ PHONE = "9647701234567"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+# -- speed: compile each template once per test run, not once per app -------------------------
+class _SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory across the apps of a test run (keyed by source hash)."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        compiled = self._compiled.get(bucket.key)
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _SharedBytecodeCache()
+
+
+def share_compiled_templates(app: Flask) -> None:
+    """Let ``app`` reuse the templates earlier apps compiled (a fresh app recompiles them all)."""
+    app.jinja_env.bytecode_cache = _TEMPLATES
+
+
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
     """A fresh sandbox with the demo seed (codes not printed)."""
@@ -31,6 +56,7 @@ def sandbox() -> Iterator[Sandbox]:
 def app(sandbox: Sandbox) -> Iterator[Flask]:
     """The storefront on the in-process sandbox, CSRF on, retries without sleeping."""
     app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0})
+    share_compiled_templates(app)
     yield app
     app.extensions["sendy"].close()
 

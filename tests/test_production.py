@@ -26,7 +26,8 @@ from storefront.sendy.sandbox import Sandbox, serve_in_thread
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cr3t-" + "x" * 40
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed (make test installs it)")
+pytestmark = pytest.mark.skipif(not shutil.which("redis-server"),
+                                reason="redis-server not installed (make test installs it)")
 
 
 def _free_port() -> int:
