@@ -7,7 +7,7 @@ MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve venv translations extract chromium redis lint clean
+.PHONY: run test serve bench audit venv translations extract chromium redis wrk audit-tools lint clean
 
 run: venv translations
 	@echo "Demo stores: http://$(HOST):$(PORT)/  (e.g. http://$(HOST):$(PORT)/flora-baghdad/)"
@@ -56,3 +56,19 @@ serve: venv translations
 	SENDY_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) STOREFRONT_ENV=development \
 	SENDY_API_KEYS="$$($(BIN)/flask --app storefront sandbox keys)" \
 	BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
+
+# Benchmarks: gunicorn on the sandbox served over HTTP, loaded by wrk; fails when a budget is missed.
+bench: venv translations redis wrk
+	$(BIN)/python bench/run.py
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+# Audits in a real browser: Lighthouse, axe-core, the Nu HTML Checker, the first-view byte budget.
+audit: venv translations chromium audit-tools
+	$(BIN)/python audit/run.py
+
+audit-tools:
+	@command -v java >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	cd audit && npm ci --no-audit --no-fund --loglevel=error

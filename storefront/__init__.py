@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from storefront import hosts, i18n, observability, security
@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     observability.init_app(app, json_logs=settings.json_logs)
     compress.init_app(app)
+    app.after_request(_close_streamed_body)
     hosts.init_app(app, settings.store_domains, settings.platform_hosts)
     if settings.trusted_proxies:
         n = settings.trusted_proxies
@@ -104,3 +105,11 @@ def _register_views(app: Flask) -> None:
     for module in (site, store, cart, checkout):
         app.register_blueprint(module.bp)
     app.cli.add_command(sandbox_cli)
+
+
+def _close_streamed_body(response: Response) -> Response:
+    """Flask-Compress wraps a streamed file without closing it: close it when the response ends."""
+    body = response.response
+    if response.is_streamed and hasattr(body, "close"):
+        response.call_on_close(body.close)
+    return response

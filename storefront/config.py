@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _API_KEY = re.compile(r"^[^.\s]+\.[^\s]+$")
 FULFILLMENT_TYPES = ("from_to", "warehouse")
@@ -164,7 +164,7 @@ def _api_keys(value: Any) -> dict[str, str]:
     example = '{"my-store": "keyId.secret"}'
     keys = _json_object("SENDY_API_KEYS", value, example)
     for slug, key in keys.items():
-        if not _SLUG.match(str(slug)):
+        if not SLUG.match(str(slug)):
             raise ConfigError(f"SENDY_API_KEYS: {slug!r} is not a store slug (lowercase letters, digits, dashes).")
         if not isinstance(key, str) or not _API_KEY.match(key):
             # never echo the key itself
@@ -179,7 +179,7 @@ def _store_domains(value: Any) -> dict[str, str]:
         name = str(host).strip().lower().rstrip(".")
         if not _HOST.match(name):
             raise ConfigError(f"STORE_DOMAINS: {host!r} is not a host name (no scheme, port or path), e.g. {example}")
-        if not isinstance(slug, str) or not _SLUG.match(slug):
+        if not isinstance(slug, str) or not SLUG.match(slug):
             raise ConfigError(f"STORE_DOMAINS: {host!r} must map to a store slug, e.g. {example}")
         domains[name] = slug
     return domains

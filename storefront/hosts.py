@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 DOMAIN_SLUG = "storefront.domain_slug"
 #: Paths that stay global on a custom domain.
-_GLOBAL = ("/static/", "/healthz", "/readyz")
+_GLOBAL = ("/static/", "/healthz", "/readyz", "/favicon.ico")
 
 
 class HostRouter:

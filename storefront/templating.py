@@ -66,12 +66,32 @@ def alternates() -> dict[str, str]:
     return urls
 
 
+def merchant_text() -> Markup:
+    """lang/dir attributes for the store's own text when the page is in the other language."""
+    store = g.get("store")
+    if store is None or store.language == current_locale().code:
+        return Markup("")
+    return Markup(' lang="{}" dir="auto"').format(LOCALES[store.language].tag)
+
+
+def phone(value: str) -> str:
+    """A 9647… number as people write it: +964 770 123 4567."""
+    from storefront.services.phone import display_phone
+
+    try:
+        return display_phone(value)
+    except Exception:  # a malformed merchant number is shown as given
+        return f"+{value}"
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and globals."""
     app.add_template_filter(money)
     app.add_template_filter(number)
     app.add_template_filter(paragraphs)
     app.add_template_filter(absolute)
+    app.add_template_filter(phone)
+    app.add_template_global(merchant_text)
     app.add_template_global(whatsapp_url)
     app.add_template_global(page_url)
     app.add_template_global(alternates)

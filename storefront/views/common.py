@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from storefront.config import SLUG
 from storefront.i18n import LOCALIZED_ENDPOINTS
 from storefront.sendy import SendyNotFound, SendyUnavailable
 from storefront.services import cart, catalog, pages
@@ -44,6 +45,8 @@ def load_store() -> Response | None:
     url_lang = g.get("url_lang")
     if url_lang:
         g.lang = url_lang  # error pages speak the URL's language too
+    if not SLUG.match(g.slug):
+        abort(404)  # not a store slug (e.g. "favicon.ico"): no need to ask Sendy
     try:
         g.store = catalog.get_store(g.slug)
     except SendyNotFound:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, make_response, render_template, url_for
+from flask import Blueprint, Flask, current_app, make_response, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from storefront import seo, templating
@@ -17,6 +17,12 @@ def index() -> str:
     sandbox = current_app.extensions.get("sandbox")
     stores = sandbox.published_stores() if sandbox else []
     return render_template("site/index.html", stores=stores)
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico; answer with the site icon instead of a store lookup."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.route("/robots.txt")

@@ -1,0 +1,465 @@
+"""`make bench`: the storefront under gunicorn on the sandbox over real HTTP, loaded by wrk.
+
+What it measures (every server on 127.0.0.1; every process stopped at the end, even on failure):
+
+1. Throughput, warm cache: `wrk` against a minimal Flask endpoint (bench/minimal_app.py) and
+   against the store home and a product page, each under `gunicorn -c gunicorn.conf.py` with
+   the same settings (2 workers, gthread, 4 threads), once with the default per-worker
+   SimpleCache and once with Redis (the production shape). Budget: the home page at >= 50%
+   of the minimal endpoint's requests per second.
+2. Cold cache: a fresh one-worker gunicorn against a sandbox that adds 200 ms to every Sendy
+   call; the first render of a page must cost one Sendy round trip, not several in sequence.
+3. Sendy calls per 1,000 page views of one store (home, product, FAQ; 8 concurrent shoppers):
+   at most the number of cache expiries in that time.
+
+Prints the tables, writes them to bench/RESULTS.md with the machine they ran on, and exits 1
+when a budget is missed. BENCH_DURATION (seconds per wrk run, default 5) and BENCH_ROUNDS
+(default 3) change the length of the throughput runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import median
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from storefront.config import ENV_NAMES  # noqa: E402
+from storefront.sendy.sandbox import Sandbox, serve_in_thread  # noqa: E402
+from storefront.services.catalog import STORE_TTL  # noqa: E402
+
+STORE = "flora-baghdad"
+OTHER_STORE = "tigris-tech"
+PAGES = {"home": f"/{STORE}/", "product": f"/{STORE}/p/FLR-ROSE-12", "faq": f"/{STORE}/faq"}
+WORKERS, THREADS = 2, 4
+WRK_THREADS, WRK_CONNECTIONS = 2, 16
+DURATION = int(os.environ.get("BENCH_DURATION", "5"))  # seconds per wrk run
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+THROUGHPUT_RATIO = 0.5  # the home page at >= 50% of the minimal endpoint's requests/s
+LATENCY = 0.2  # seconds the sandbox adds to every Sendy call in the cold-cache runs
+COLD_LIMIT = 2 * LATENCY + 0.05  # two round trips in sequence (and a little) is a miss
+VIEWS, VIEW_THREADS = 1000, 8
+VIEWS_LATENCY = 0.1  # a Sendy round trip as from a real network, so overlapping refetches show
+SECRET = "bench-" + "x" * 40
+RESULTS = ROOT / "bench" / "RESULTS.md"
+
+
+# ---------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    proc: subprocess.Popen
+    base: str
+    log: Path
+
+
+@dataclass
+class Processes:
+    """Every child process started, stopped (TERM, then KILL of its group) on the way out."""
+
+    running: list[subprocess.Popen] = field(default_factory=list)
+
+    def start(self, cmd: list[str], **kwargs) -> subprocess.Popen:
+        proc = subprocess.Popen(cmd, start_new_session=True, **kwargs)  # noqa: S603
+        self.running.append(proc)
+        return proc
+
+    def stop(self, proc: subprocess.Popen) -> None:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(5)
+        if proc in self.running:
+            self.running.remove(proc)
+
+    def stop_all(self) -> None:
+        for proc in reversed(list(self.running)):
+            try:
+                self.stop(proc)
+            except Exception as exc:  # keep stopping the others
+                print(f"warning: could not stop pid {proc.pid}: {exc}", file=sys.stderr)
+
+
+def wait_http(server: Server, path: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            break
+        try:
+            if httpx.get(server.base + path, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    tail = server.log.read_text(errors="replace")[-2000:] if server.log.exists() else ""
+    raise RuntimeError(f"{server.name} did not come up on {server.base}{path}\n{tail}")
+
+
+def start_redis(procs: Processes) -> str | None:
+    if not shutil.which("redis-server"):
+        return None
+    port = free_port()
+    procs.start(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return f"redis://127.0.0.1:{port}/0"
+        time.sleep(0.05)
+    raise RuntimeError("redis-server did not come up")
+
+
+def start_gunicorn(procs: Processes, tmp: Path, name: str, *, sendy_url: str, keys: dict[str, str],
+                   redis_url: str | None = None, app_uri: str | None = None,
+                   workers: int = WORKERS) -> Server:
+    """`gunicorn -c gunicorn.conf.py` (the production command), the app or app_uri."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ENV_NAMES and k not in ("PORT", "BIND")}
+    env.update({"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
+                "GUNICORN_THREADS": str(THREADS), "GUNICORN_LOG_LEVEL": "warning",
+                "SENDY_BASE_URL": sendy_url, "SENDY_API_KEYS": json.dumps(keys), "SECRET_KEY": SECRET,
+                "STOREFRONT_ENV": "development", "LOG_FORMAT": "json", "PLATFORM_HOST": "127.0.0.1"})
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    log = tmp / f"{name}.log"
+    cmd = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"] + ([app_uri] if app_uri else [])
+    with log.open("wb") as stderr:
+        proc = procs.start(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    return Server(name, proc, f"http://127.0.0.1:{port}", log)
+
+
+# ---------------------------------------------------------------- load
+
+
+@dataclass
+class WrkResult:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    non_2xx: int
+    timeouts: int
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str, pct: str) -> float:
+    match = re.search(rf"^\s*{pct}%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
+    if not match:
+        raise RuntimeError(f"wrk output has no {pct}% line:\n{text}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def wrk(url: str, headers: tuple[str, ...] = ()) -> WrkResult:
+    cmd = ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{DURATION}s", "--timeout", "5s", "--latency"]
+    for header in headers:
+        cmd += ["-H", header]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True,  # noqa: S603
+                         timeout=DURATION + 30, check=True).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    if not rps or not total:
+        raise RuntimeError(f"cannot read wrk output:\n{out}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", out)
+    return WrkResult(float(rps.group(1)), _ms(out, "50"), _ms(out, "99"), int(total.group(1)),
+                     int(non_2xx.group(1)) if non_2xx else 0, int(timeouts.group(1)) if timeouts else 0)
+
+
+def fresh_client() -> httpx.Client:
+    """A client opening a new connection per request, like many shoppers: any worker may answer."""
+    return httpx.Client(timeout=10, limits=httpx.Limits(max_keepalive_connections=0))
+
+
+def warm(base: str, paths: list[str], rounds: int = 20) -> None:
+    with fresh_client() as http:
+        for _ in range(rounds):
+            for path in paths:
+                response = http.get(base + path)
+                if response.status_code != 200:
+                    raise RuntimeError(f"GET {base}{path}: {response.status_code}")
+
+
+def page_views(base: str, count: int) -> tuple[float, dict[int, int]]:
+    """count GETs spread over home, product and FAQ by VIEW_THREADS shoppers; (seconds, statuses)."""
+    paths = list(PAGES.values())
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def shopper(share: range) -> None:
+        with fresh_client() as http:
+            for i in share:
+                code = http.get(base + paths[i % len(paths)]).status_code
+                with lock:
+                    statuses[code] = statuses.get(code, 0) + 1
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(VIEW_THREADS) as pool:
+        for future in [pool.submit(shopper, range(t, count, VIEW_THREADS)) for t in range(VIEW_THREADS)]:
+            future.result(timeout=120)
+    return time.monotonic() - started, statuses
+
+
+def sendy_calls(sandbox: Sandbox) -> int:
+    return sum(1 for _, path in sandbox.requests if path.startswith("/api/"))
+
+
+@contextmanager
+def counting(sandbox: Sandbox) -> Iterator[Callable[[], int]]:
+    before = sendy_calls(sandbox)
+    yield lambda: sendy_calls(sandbox) - before
+
+
+# ---------------------------------------------------------------- report
+
+
+@dataclass
+class Report:
+    throughput: list[list[str]] = field(default_factory=list)
+    checks: list[list[str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    failed: bool = False
+
+    def check(self, measure: str, figure: str, budget: str, ok: bool | None) -> None:
+        verdict = "info" if ok is None else ("PASS" if ok else "FAIL")
+        self.failed |= ok is False
+        self.checks.append([measure, figure, budget, verdict])
+
+
+def table(head: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    line = lambda r: "| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) + " |"  # noqa: E731
+    return "\n".join([line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
+
+
+def machine(load_before: tuple[float, float, float]) -> list[str]:
+    cpu = "unknown"
+    try:
+        for row in Path("/proc/cpuinfo").read_text().splitlines():
+            if row.lower().startswith("model name"):
+                cpu = row.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()  # noqa: S607
+    import gunicorn  # noqa: PLC0415
+
+    return [f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+            f"- Machine: `{' '.join(platform.uname())}`",
+            f"- CPU: {cpu}, {os.cpu_count()} cores",
+            f"- Python {platform.python_version()}, gunicorn {gunicorn.__version__}, "
+            f"{wrk_version[0].split(' Copyright')[0] if wrk_version else 'wrk'}",
+            f"- Load average (1, 5, 15 min) before the run: {', '.join(f'{x:.2f}' for x in load_before)}; "
+            f"after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+            + (" (other work was running: the figures are noisier)" if load_before[0] > 1 else ""),
+            f"- gunicorn -c gunicorn.conf.py: {WORKERS} workers, gthread, {THREADS} threads; "
+            f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{DURATION}s --latency, on the same machine, "
+            f"{ROUNDS} rounds"]
+
+
+# ---------------------------------------------------------------- the runs
+
+
+def run(report: Report, procs: Processes, tmp: Path, sandbox: Sandbox, sendy_url: str) -> None:
+    keys = sandbox.demo_api_keys()
+    redis_url = start_redis(procs)
+    apps = {"SimpleCache": start_gunicorn(procs, tmp, "app-simple", sendy_url=sendy_url, keys=keys)}
+    if redis_url:
+        apps["Redis"] = start_gunicorn(procs, tmp, "app-redis", sendy_url=sendy_url, keys=keys,
+                                       redis_url=redis_url)
+    else:
+        report.notes.append("redis-server not installed: the Redis runs were skipped (`make bench` installs it).")
+    minimal = start_gunicorn(procs, tmp, "minimal", sendy_url=sendy_url, keys=keys,
+                             app_uri="bench.minimal_app:app")
+    wait_http(minimal, "/")
+    for server in apps.values():
+        wait_http(server, "/healthz")
+        warm(server.base, list(PAGES.values()))
+    warm(minimal.base, ["/"])
+
+    # Sendy calls per 1,000 views, before the wrk runs (so gunicorn's max_requests
+    # recycling, a fresh empty cache in a new worker, does not fall inside the window).
+    for backend, server in apps.items():
+        if backend == "Redis":
+            import redis  # noqa: PLC0415
+
+            # The store's entries (its payload and rendered pages) run out at the start of the
+            # window, as every minute in production: 8 shoppers arrive together; one fetch is due.
+            client = redis.Redis.from_url(redis_url)
+            client.delete(f"storefront:store:{STORE}", *client.scan_iter(f"storefront:page:{STORE}:*"))
+            client.close()
+            caches, how = 1, "1 shared cache; the store and its pages expired at the start"
+        else:
+            caches, how = WORKERS, f"{WORKERS} workers, one SimpleCache each"
+        sandbox.faults.add("storefront", "latency", seconds=VIEWS_LATENCY)
+        try:
+            with counting(sandbox) as calls:
+                seconds, statuses = page_views(server.base, VIEWS)
+        finally:
+            sandbox.faults.clear()
+        expiries = caches * (math.floor(seconds / STORE_TTL) + 1)
+        ok = statuses == {200: VIEWS} and calls() <= expiries
+        report.check(f"Sendy calls per {VIEWS:,} views, warm cache, {backend} (Sendy +{VIEWS_LATENCY * 1000:.0f} ms)",
+                     f"{calls()} calls in {seconds:.1f} s ({VIEWS / seconds:.0f} views/s, statuses {statuses})",
+                     f"<= {expiries} cache expiries ({how}, TTL {STORE_TTL} s)", ok)
+
+    # Throughput, warm cache: ROUNDS rounds, each running every target once in turn; a page's
+    # ratio is its median over the rounds of (its req/s / the minimal endpoint's in that round),
+    # so a machine getting busier or quieter mid-run skews the comparison less.
+    # The app's /healthz (no page, no cache: the per-request cost of the app's middleware) and
+    # the home page asking for compression (as browsers do) are shown for where time goes.
+    simple, redis_app = apps["SimpleCache"], apps.get("Redis")
+    targets: list[tuple[str, str, str, tuple[str, ...], bool | None]] = [
+        ("minimal Flask endpoint", "-", minimal.base + "/", (), None),
+        ("storefront /healthz", "SimpleCache", simple.base + "/healthz", (), None),
+        (f"home {PAGES['home']}", "SimpleCache", simple.base + PAGES["home"], (), True),
+        (f"product {PAGES['product']}", "SimpleCache", simple.base + PAGES["product"], (), None),
+        ("home, Accept-Encoding: br, gzip", "SimpleCache", simple.base + PAGES["home"],
+         ("Accept-Encoding: br, gzip",), None)]
+    if redis_app:
+        targets.append((f"home {PAGES['home']}", "Redis", redis_app.base + PAGES["home"], (), True))
+    runs: dict[str, list[WrkResult]] = {t[0] + t[1]: [] for t in targets}
+    for _ in range(ROUNDS):
+        for server in apps.values():
+            warm(server.base, list(PAGES.values()), rounds=2)  # refill after an expiry or a recycled worker
+        for label, backend, url, headers, _budgeted in targets:
+            runs[label + backend].append(wrk(url, headers))
+    baseline = runs[targets[0][0] + targets[0][1]]
+    for label, backend, _url, _headers, budgeted in targets:
+        results = runs[label + backend]
+        ratio = median(r.rps / b.rps for r, b in zip(results, baseline, strict=True))
+        errors = [r for r in results if r.non_2xx or r.timeouts]
+        verdict = "FAIL" if errors else ("PASS" if ratio >= THROUGHPUT_RATIO else "FAIL") if budgeted else "info"
+        report.failed |= verdict == "FAIL"
+        trouble = sum(r.non_2xx for r in results), sum(r.timeouts for r in results)
+        report.throughput.append([
+            label, backend, f"{median(r.rps for r in results):,.0f}",
+            " / ".join(f"{r.rps:,.0f}" for r in results),
+            f"{median(r.p50_ms for r in results):.1f}", f"{median(r.p99_ms for r in results):.1f}",
+            f"{ratio:.0%}", f">= {THROUGHPUT_RATIO:.0%}" if budgeted else "-",
+            verdict + (f" ({trouble[0]} non-2xx, {trouble[1]} timeouts)" if errors else "")])
+    for server in [*apps.values(), minimal]:
+        procs.stop(server.proc)
+
+    # Cold cache: each page's first render in a fresh worker, Sendy 200 ms away.
+    for name in ("home", "product"):
+        sandbox.reset()
+        sandbox.faults.add("*", "latency", seconds=LATENCY)
+        server = start_gunicorn(procs, tmp, f"cold-{name}", sendy_url=sendy_url, keys=keys, workers=1)
+        try:
+            wait_http(server, "/healthz")
+            cold_checks = [(f"{name}, first render in a fresh worker", PAGES[name])]
+            if name == "home":  # the same, with the templates already compiled by the first
+                cold_checks.append((f"home of another store ({OTHER_STORE}), same worker", f"/{OTHER_STORE}/"))
+            for label, path in cold_checks:
+                with counting(sandbox) as calls, httpx.Client(timeout=10) as http:
+                    started = time.perf_counter()
+                    status = http.get(server.base + path).status_code
+                    seconds = time.perf_counter() - started
+                report.check(f"Cold cache: {label}",
+                             f"{seconds * 1000:.0f} ms, {calls()} Sendy call(s), status {status}",
+                             f"1 call, < {COLD_LIMIT * 1000:.0f} ms (Sendy +{LATENCY * 1000:.0f} ms/call)",
+                             status == 200 and calls() <= 1 and seconds < COLD_LIMIT)
+        finally:
+            procs.stop(server.proc)
+    sandbox.reset()
+
+
+def main() -> int:
+    if not shutil.which("wrk"):
+        print("wrk is not installed: `make bench` installs it (apt-get install wrk).", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the sandbox's own access log
+    load_before = os.getloadavg()
+    report, procs = Report(), Processes()
+    sandbox = Sandbox()
+    sendy_server, sendy_url = serve_in_thread(sandbox)
+    started = time.monotonic()
+    try:
+        with tempfile.TemporaryDirectory(prefix="storefront-bench-") as tmp:
+            run(report, procs, Path(tmp), sandbox, sendy_url)
+    finally:
+        procs.stop_all()
+        sendy_server.shutdown()
+        sendy_server.server_close()
+
+    throughput = table(["Page", "Cache", "Req/s (median)", "Req/s per round", "p50 ms", "p99 ms", "vs minimal",
+                        "Budget", "Result"],
+                       report.throughput)
+    checks = table(["Measure", "Figure", "Budget", "Result"], report.checks)
+    verdict = "FAIL: a budget was missed" if report.failed else "PASS: every budget met"
+    text = "\n".join([
+        "# Benchmark results (`make bench`)", "",
+        "The last run of `bench/run.py`, kept in the repository. Re-run `make bench` to refresh.", "",
+        *machine(load_before), f"- Run time: {time.monotonic() - started:.0f} s", "",
+        f"**{verdict}**", "",
+        "## Throughput, warm cache", "",
+        "The store's pages under the production gunicorn settings, beside a minimal Flask endpoint "
+        "(bench/minimal_app.py) under the same settings, in the same run: each round runs every line "
+        "once in turn; figures are medians over the rounds, and \"vs minimal\" is the median of each "
+        "round's ratio to the minimal endpoint. wrk sends no Accept-Encoding unless said, so the "
+        "responses are not compressed.", "",
+        throughput, "",
+        "## Sendy round trips", "",
+        checks, "",
+        "Notes:", "",
+        f"- Without REDIS_URL each gunicorn worker has its own SimpleCache, so each worker fetches the "
+        f"store itself once per {STORE_TTL} s: the budget is one expiry per worker per {STORE_TTL} s. "
+        "With Redis the workers share one entry.",
+        f"- Sendy calls are counted in the sandbox's request log while {VIEW_THREADS} shoppers make "
+        f"{VIEWS:,} GETs (home, product, FAQ in turn), each on a new connection, so both workers answer; "
+        f"the sandbox adds {VIEWS_LATENCY * 1000:.0f} ms to each store fetch, as a real network would, so "
+        "shoppers arriving while the store is being fetched are seen (each miss then is a Sendy call). "
+        "With Redis the store's entries (payload and rendered pages) are deleted at the start, which is "
+        "what their expiry does every minute in production: one expiry, so one call is the budget.",
+        "- Cold cache: a fresh one-worker gunicorn (empty cache) against a sandbox that adds "
+        f"{LATENCY * 1000:.0f} ms to every call; the first line includes the worker's first template "
+        "compilation, the second line is a cold store in a worker whose templates are compiled.",
+        *[f"- {note}" for note in report.notes], ""])
+    RESULTS.write_text(text, encoding="utf-8")
+    print(text)
+    print(f"Written to {RESULTS.relative_to(ROOT)}")
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
