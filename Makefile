@@ -13,7 +13,7 @@ run: venv translations
 	@echo "Demo stores: http://$(HOST):$(PORT)/  (e.g. http://$(HOST):$(PORT)/flora-baghdad/)"
 	$(BIN)/flask --app storefront run --host $(HOST) --port $(PORT)
 
-test: venv translations chromium redis
+test: venv translations chromium redis lint
 	$(BIN)/python -m pytest
 
 venv: $(VENV)/.installed
@@ -42,7 +42,8 @@ redis:
 	@command -v redis-server >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 lint: venv
-	$(BIN)/ruff check storefront tests
+	$(BIN)/ruff check storefront tests bench audit tools
+	$(BIN)/mypy storefront
 
 clean:
 	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo .pytest_cache

@@ -153,7 +153,7 @@ def _json_object(name: str, value: Any, example: str) -> dict[str, Any]:
         return {}
     try:
         parsed = json.loads(value)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ConfigError(f"{name} is not valid JSON ({exc.msg}). Expected e.g. {example}") from None
     if not isinstance(parsed, dict):
         raise ConfigError(f"{name} must be a JSON object, e.g. {example}")

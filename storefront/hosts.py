@@ -84,7 +84,7 @@ def canonical(url: str) -> str:
 class StorefrontFlask(Flask):
     """Flask whose URLs for a store drop the slug when served on the store's own domain."""
 
-    def url_for(self, endpoint: str, **values: Any) -> str:  # type: ignore[override]
+    def url_for(self, endpoint: str, **values: Any) -> str:
         """Build a URL, then localize it to the request's custom domain."""
         url = super().url_for(endpoint, **values)
         return localize(url) if not values.get("_external") else url

@@ -132,5 +132,4 @@ def init_app(app: Flask) -> None:
         app.add_template_global(fn)
     app.add_template_global(lambda product, category: crumbs_for(g.store, product, category),
                             "crumbs_for")
-    app.add_template_global(POLICY_NAMES, "policy_names")
-    app.add_template_global(NETWORK_NAMES, "network_names")
+    app.jinja_env.globals.update(policy_names=POLICY_NAMES, network_names=NETWORK_NAMES)

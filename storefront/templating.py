@@ -96,4 +96,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(page_url)
     app.add_template_global(alternates)
     app.add_template_global(current_locale)
-    app.add_template_global(LOCALES, "locales")
+    app.jinja_env.globals["locales"] = LOCALES

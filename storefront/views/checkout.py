@@ -100,7 +100,7 @@ def _send_code(form: CheckoutForm) -> Response | tuple[str, int]:
 
 
 @store_route(bp, "/checkout/areas")
-def areas() -> Response:
+def areas() -> Response | tuple[Response, int]:
     """The areas of one governorate, for the JavaScript picker."""
     try:
         found = addresses.areas(request.args.get("province", ""))

@@ -22,7 +22,7 @@ ORDERS_SCOPE = "orders:write"
 
 def _sandbox() -> Sandbox:
     """Return the Sandbox this app belongs to."""
-    return current_app.extensions["sandbox"]  # type: ignore[no-any-return]
+    return current_app.extensions["sandbox"]
 
 
 @bp.get("/public/storefronts/<slug>")
@@ -55,7 +55,7 @@ def send_otp() -> Response:
     """Send a one-time code to the customer's phone (never returned)."""
     sandbox, store = _sandbox(), _keyed_store()
     phone = _json_object().get("customerPhone")
-    if not otp.is_phone(phone):
+    if not isinstance(phone, str) or not otp.is_phone(phone):
         message = "Phone must be an Iraqi mobile number like 9647XXXXXXXXX."
         raise ApiFailure(400, "Validation failed", [error("customerPhone", message)])
     try:
@@ -89,7 +89,7 @@ def _place(sandbox: Sandbox, store: Store, body: dict[str, Any]) -> dict[str, An
         errors.append(error("otpCode", "Invalid or expired code"))
     if errors:
         raise ApiFailure(400, "Validation failed", errors)
-    otp.consume_code(sandbox.state, store.slug, phone)
+    otp.consume_code(sandbox.state, store.slug, str(phone))
     return orders.create_order(sandbox.state, store, body, now)
 
 

@@ -16,7 +16,7 @@ bp = Blueprint("hooks", __name__, url_prefix="/__sandbox")
 
 def _sandbox() -> Sandbox:
     """Return the Sandbox this app belongs to."""
-    return current_app.extensions["sandbox"]  # type: ignore[no-any-return]
+    return current_app.extensions["sandbox"]
 
 
 @bp.get("/otp/<phone>")
