@@ -104,30 +104,33 @@ class Store:
         return next((p for p in self.policies if p.type == type_), None)
 
 
+class _Bilingual:
+    """A place named in Arabic and in English."""
+
+    name_ar: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        """The name in the shopper's language."""
+        return self.name_ar if lang == "ar" else self.name_en
+
+
 @dataclass(frozen=True)
-class Province:
+class Province(_Bilingual):
     """An Iraqi governorate from the address reference."""
 
     code: str
     name_ar: str
     name_en: str
 
-    def name(self, lang: str) -> str:
-        """The name in the shopper's language."""
-        return self.name_ar if lang == "ar" else self.name_en
-
 
 @dataclass(frozen=True)
-class Area:
+class Area(_Bilingual):
     """An area (district or neighbourhood) inside a governorate."""
 
     id: str
     name_ar: str
     name_en: str
-
-    def name(self, lang: str) -> str:
-        """The name in the shopper's language."""
-        return self.name_ar if lang == "ar" else self.name_en
 
 
 @dataclass(frozen=True)
