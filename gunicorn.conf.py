@@ -15,8 +15,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 5000
-max_requests_jitter = 500
+max_requests = 50000
+max_requests_jitter = 5000
 # The app writes its own JSON access log with request ids; gunicorn logs only errors.
 accesslog = None
 errorlog = "-"

@@ -66,3 +66,29 @@ def test_session_cookie_stays_within_browser_limits(app) -> None:
         assert cookie is not None and len(cookie.value) < 2_200 + 100
     assert refused > 0
     assert cart.MAX_COOKIE_BYTES < 4_096 - 1_500  # room left for the checkout in progress
+
+
+def test_cached_pages_are_served_precompressed(client) -> None:
+    import gzip
+
+    import brotli
+
+    plain = client.get(f"/{FLORA}/faq").get_data()
+    br = client.get(f"/{FLORA}/faq", headers={"Accept-Encoding": "gzip, deflate, br"})
+    gz = client.get(f"/{FLORA}/faq", headers={"Accept-Encoding": "br;q=0, gzip"})
+    assert br.headers["Content-Encoding"] == "br" and brotli.decompress(br.get_data()) == plain
+    assert gz.headers["Content-Encoding"] == "gzip" and gzip.decompress(gz.get_data()) == plain
+    assert "Accept-Encoding" in br.headers["Vary"]
+
+
+def test_one_refresh_at_a_time_others_serve_the_last_good_copy(app, client, sandbox) -> None:
+    """When the store expires under load, only one request asks Sendy."""
+    from storefront.extensions import cache
+
+    client.get(f"/{FLORA}/")
+    with app.app_context():
+        catalog.forget_store(FLORA)
+        cache.add(f"refresh:store:{FLORA}", 1, timeout=10)  # another worker is refreshing
+    calls = _storefront_calls(sandbox)
+    assert client.get(f"/{FLORA}/about").status_code == 200
+    assert _storefront_calls(sandbox) == calls  # served from the stale copy, Sendy not asked

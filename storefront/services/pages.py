@@ -2,15 +2,19 @@
 
 Catalog pages carry no CSRF token, no cart count and no per-shopper language (the language
 is in the URL), so one rendering serves every shopper of that URL for the store's cache
-lifetime. Search results are not cached (unbounded keys). ``forget_store`` drops a store's
-pages by bumping its generation number.
+lifetime, kept with its brotli and gzip encodings so a hit costs no compression. Search
+results are not cached (unbounded keys). ``forget`` drops a store's pages by bumping its
+generation number.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import gzip
+from dataclasses import dataclass, field
 
-from flask import request
+import brotli
+from flask import g, request
+from werkzeug.datastructures import Accept
 
 from storefront.extensions import cache
 
@@ -20,18 +24,26 @@ CACHEABLE_ARGS = frozenset({"category"})
 
 @dataclass(frozen=True)
 class Page:
-    """A rendered page body."""
+    """A rendered page body, with its compressed encodings."""
 
     body: bytes
     mimetype: str
+    encoded: dict[str, bytes] = field(default_factory=dict)
+
+    def best_for(self, accepted: Accept) -> tuple[str | None, bytes]:
+        """The encoding the client prefers among ours, brotli first (None: identity)."""
+        name = accepted.best_match([n for n in ("br", "gzip") if n in self.encoded])
+        return (name, self.encoded[name]) if name else (None, self.body)
 
 
 def key(slug: str) -> str | None:
     """The cache key of this request's page, or None when it must not be cached."""
-    if request.method != "GET" or not set(request.args) <= CACHEABLE_ARGS:
-        return None
-    generation = cache.get(f"pagegen:{slug}") or 0
-    return f"page:{slug}:{generation}:{request.scheme}://{request.host}{request.full_path}"
+    if "page_key" not in g:
+        g.page_key = None
+        if request.method == "GET" and set(request.args) <= CACHEABLE_ARGS:
+            generation = cache.get(f"pagegen:{slug}") or 0
+            g.page_key = f"page:{slug}:{generation}:{request.scheme}://{request.host}{request.full_path}"
+    return g.page_key
 
 
 def get(page_key: str) -> Page | None:
@@ -40,8 +52,9 @@ def get(page_key: str) -> Page | None:
 
 
 def put(page_key: str, body: bytes, mimetype: str) -> None:
-    """Remember a rendering."""
-    cache.set(page_key, Page(body, mimetype), timeout=PAGE_TTL)
+    """Remember a rendering and its compressed forms."""
+    encoded = {"br": brotli.compress(body, quality=9), "gzip": gzip.compress(body, 6)}
+    cache.set(page_key, Page(body, mimetype, encoded), timeout=PAGE_TTL)
 
 
 def forget(slug: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -15,6 +16,8 @@ log = logging.getLogger("storefront.services")
 T = TypeVar("T")
 STALE_TTL = 7 * 24 * 3600
 ERROR_TTL = 15
+REFRESH_LOCK_TTL = 10
+_refresh_lock = threading.Lock()
 _MISSING = "__missing__"
 
 
@@ -34,6 +37,21 @@ def cached(key: str, ttl: int, fetch: Callable[[], T], *, not_found_ttl: int = 3
         raise SendyNotFound("not found (cached)")
     if fresh is not None:
         return fresh
+    with _refresh_lock:
+        refreshing = not cache.add(f"refresh:{key}", 1, timeout=REFRESH_LOCK_TTL)
+    if refreshing:  # another request is asking Sendy right now: serve the last good copy
+        stale = cache.get(f"stale:{key}")
+        if stale is not None:
+            return stale
+    try:
+        return _refresh(key, ttl, fetch, not_found_ttl)
+    finally:
+        if not refreshing:
+            cache.delete(f"refresh:{key}")
+
+
+def _refresh(key: str, ttl: int, fetch: Callable[[], T], not_found_ttl: int) -> T:
+    """Ask Sendy, remember the answer, fall back to the stale copy on failure."""
     try:
         value = fetch()
     except SendyNotFound:

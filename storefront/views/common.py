@@ -78,7 +78,12 @@ def _cached_page() -> Response | None:
     if hit is None:
         return None
     g.page_cached = True
-    return Response(hit.body, status=200, mimetype=hit.mimetype)
+    encoding, body = hit.best_for(request.accept_encodings)
+    response = Response(body, status=200, mimetype=hit.mimetype)
+    if encoding:
+        response.headers["Content-Encoding"] = encoding  # Flask-Compress leaves it as it is
+    response.vary.add("Accept-Encoding")
+    return response
 
 
 def _public_response(response: Response) -> Response:
