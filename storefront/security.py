@@ -30,17 +30,23 @@ PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), int
 STATIC_FOREVER = "public, max-age=31536000, immutable"
 
 
+HEADERS = [
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", PERMISSIONS),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+]
+#: No includeSubDomains: merchants' other subdomains are not ours.
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
 def _headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", PERMISSIONS)
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.extend(HEADERS)  # no view sets these itself
     if current_app.config["SESSION_COOKIE_SECURE"]:
-        # no includeSubDomains: merchants' other subdomains are not ours
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        headers.extend([HSTS])
     if request.endpoint == "static":
         headers["Cache-Control"] = STATIC_FOREVER if request.args.get("v") else "public, max-age=3600"
     return response
