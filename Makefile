@@ -42,7 +42,7 @@ redis:
 	@command -v redis-server >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 lint: venv
-	$(BIN)/ruff check storefront tests bench audit tools
+	$(BIN)/ruff check .
 	$(BIN)/mypy storefront
 
 clean:
