@@ -70,7 +70,7 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": 6 * 3600,
         "CACHE_DEFAULT_TIMEOUT": 60,
         "SANDBOX_DEMO": settings.sandbox,
-        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/plain", "application/javascript",
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/plain", "application/javascript", "text/javascript",
                                "application/json", "application/xml", "image/svg+xml"],
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         **cache_config,

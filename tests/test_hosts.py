@@ -58,7 +58,7 @@ def test_custom_domain_sitemap_and_robots(client) -> None:
     assert "https://flora.example/en/p/FLR-ROSE-12" in locs
     robots = _get(client, "/robots.txt", "flora.example").get_data(as_text=True)
     assert "Sitemap: https://flora.example/sitemap.xml" in robots
-    assert "Disallow: /cart" in robots
+    assert "Disallow: /cart/" in robots and "Disallow: /orders/" in robots
     platform_sitemap = _get(client, f"/{FLORA}/sitemap.xml", "shops.example").get_data(as_text=True)
     assert "https://flora.example/" in platform_sitemap and "shops.example" not in platform_sitemap
 

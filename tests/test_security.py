@@ -171,3 +171,17 @@ def test_secrets_from_files(tmp_path, sandbox) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         create_app({"SENDY_BASE_URL": "https://sendy.test", "SECRET_KEY_FILE": str(tmp_path / "missing"),
                     "SENDY_API_KEYS": KEYS})
+
+
+def test_only_an_empty_cart_is_kept_out_of_search(client) -> None:
+    """A crawler never has a cart: its empty cart page says noindex; a shopper's full one need not."""
+    assert 'name="robots" content="noindex"' in client.get(f"/{FLORA}/cart").get_data(as_text=True)
+    _with_cart(client)
+    assert 'content="noindex"' not in client.get(f"/{FLORA}/cart").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("asset", ["js/site.js", "js/checkout.js", "css/site.css"])
+def test_static_text_is_compressed(client, asset) -> None:
+    response = client.get(f"/static/{asset}", headers={"Accept-Encoding": "gzip, deflate, br"})
+    response.close()
+    assert response.headers["Content-Encoding"] == "br"
