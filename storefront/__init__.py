@@ -16,7 +16,7 @@ from storefront.config import ENV_NAMES, Settings, load_settings
 from storefront.extensions import babel, cache, compress, csrf
 from storefront.hosts import StorefrontFlask
 from storefront.sendy import SendyClient
-from storefront.services import limits
+from storefront.services import limits, pages
 
 ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_URL = "http://sendy.sandbox"
@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cache.init_app(app)
     csrf.init_app(app)
     limits.init_app(app, settings.redis_url)
+    pages.init_app(app, shared=bool(settings.redis_url))
     _register_views(app)
     security.init_app(app)
     observability.init_app(app, json_logs=settings.json_logs)

@@ -5,20 +5,26 @@ is in the URL), so one rendering serves every shopper of that URL for the store'
 lifetime, kept with its brotli and gzip encodings so a hit costs no compression. Search
 results are not cached (unbounded keys). ``forget`` drops a store's pages by bumping its
 generation number.
+
+With Redis, each process also keeps what it read for a few seconds (``LOCAL_TTL``), so a hit
+costs no network round trip; another worker sees an invalidation within those seconds.
 """
 
 from __future__ import annotations
 
 import gzip
 from dataclasses import dataclass, field
+from typing import Any
 
 import brotli
-from flask import g, request
+from cachelib import SimpleCache
+from flask import Flask, current_app, g, request
 from werkzeug.datastructures import Accept
 
 from storefront.extensions import cache
 
 PAGE_TTL = 60
+LOCAL_TTL = 5
 CACHEABLE_ARGS = frozenset({"category"})
 
 
@@ -41,14 +47,34 @@ def key(slug: str) -> str | None:
     if "page_key" not in g:
         g.page_key = None
         if request.method == "GET" and set(request.args) <= CACHEABLE_ARGS:
-            generation = cache.get(f"pagegen:{slug}") or 0
+            generation = _read(f"pagegen:{slug}") or 0
             g.page_key = f"page:{slug}:{generation}:{request.scheme}://{request.host}{request.full_path}"
     return g.page_key
 
 
+def _local() -> SimpleCache | None:
+    return current_app.extensions.get("local_pages")
+
+
+def _read(key_: str) -> Any:
+    """From this process's memory, else from the shared cache (remembered a few seconds)."""
+    local = _local()
+    value = local.get(key_) if local else None
+    if value is None:
+        value = cache.get(key_)
+        if value is not None and local:
+            local.set(key_, value)
+    return value
+
+
+def init_app(app: Flask, shared: bool) -> None:
+    """A per-process copy in front of a shared (Redis) cache; none in front of memory."""
+    app.extensions["local_pages"] = SimpleCache(threshold=500, default_timeout=LOCAL_TTL) if shared else None
+
+
 def get(page_key: str) -> Page | None:
     """A cached rendering, if fresh."""
-    return cache.get(page_key)
+    return _read(page_key)
 
 
 def put(page_key: str, body: bytes, mimetype: str) -> None:
@@ -61,3 +87,6 @@ def forget(slug: str) -> None:
     """Named invalidator: every cached page of this store is stale from now on."""
     generation = (cache.get(f"pagegen:{slug}") or 0) + 1
     cache.set(f"pagegen:{slug}", generation, timeout=0)
+    local = _local()
+    if local:
+        local.delete(f"pagegen:{slug}")
