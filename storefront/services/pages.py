@@ -47,7 +47,7 @@ def key(slug: str) -> str | None:
     if "page_key" not in g:
         g.page_key = None
         if request.method == "GET" and set(request.args) <= CACHEABLE_ARGS:
-            generation = _read(f"pagegen:{slug}") or 0
+            generation = _generation(slug)
             g.page_key = f"page:{slug}:{generation}:{request.scheme}://{request.host}{request.full_path}"
     return g.page_key
 
@@ -70,6 +70,17 @@ def _read(key_: str) -> Any:
 def init_app(app: Flask, shared: bool) -> None:
     """A per-process copy in front of a shared (Redis) cache; none in front of memory."""
     app.extensions["local_pages"] = SimpleCache(threshold=500, default_timeout=LOCAL_TTL) if shared else None
+
+
+def _generation(slug: str) -> int:
+    """The store's page generation (0 until its first invalidation)."""
+    local, name = _local(), f"pagegen:{slug}"
+    generation = local.get(name) if local else None
+    if generation is None:
+        generation = cache.get(name) or 0
+        if local:
+            local.set(name, generation)
+    return int(generation)
 
 
 def get(page_key: str) -> Page | None:
