@@ -24,10 +24,19 @@ access_log = logging.getLogger("storefront.access")
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, with the request id when there is one."""
 
+    _second, _stamp = -1, ""
+
+    def _timestamp(self, record: logging.LogRecord) -> str:
+        """ISO time, formatted once per second (an access log writes many lines a second)."""
+        second = int(record.created)
+        if second != self._second:
+            self._second, self._stamp = second, self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z")
+        return self._stamp
+
     def format(self, record: logging.LogRecord) -> str:
         """Serialize the record."""
         entry: dict[str, Any] = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "ts": self._timestamp(record),
             "level": record.levelname.lower(),
             "logger": record.name,
             "pid": record.process,
@@ -49,10 +58,11 @@ def _start() -> None:
 
 def _finish(response: Response) -> Response:
     response.headers["X-Request-ID"] = g.get("request_id", "")
-    elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-    access_log.info("%s %s %s", request.method, request.path, response.status_code,
-                    extra={"fields": {"method": request.method, "path": request.path,
-                                      "status": response.status_code, "ms": round(elapsed, 1)}})
+    if access_log.isEnabledFor(logging.INFO):
+        method, path, status = request.method, request.path, response.status_code
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        access_log.info("%s %s %s", method, path, status, extra={
+            "fields": {"method": method, "path": path, "status": status, "ms": round(elapsed, 1)}})
     return response
 
 
