@@ -92,3 +92,20 @@ def test_one_refresh_at_a_time_others_serve_the_last_good_copy(app, client, sand
     calls = _storefront_calls(sandbox)
     assert client.get(f"/{FLORA}/about").status_code == 200
     assert _storefront_calls(sandbox) == calls  # served from the stale copy, Sendy not asked
+
+
+def test_replayed_pages_get_their_own_request_id_and_never_a_cookie(client) -> None:
+    first = client.get(f"/{FLORA}/about", headers={"X-Request-ID": "first-request-1"})
+    second = client.get(f"/{FLORA}/about", headers={"X-Request-ID": "second-request-2"})
+    assert first.get_data() == second.get_data()
+    assert first.headers["X-Request-ID"] == "first-request-1"
+    assert second.headers["X-Request-ID"] == "second-request-2"
+    assert "Set-Cookie" not in second.headers
+    assert second.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
+
+
+def test_private_pages_are_never_replayed(client) -> None:
+    client.post(f"/{FLORA}/cart/add", data={"sku": "FLR-ROSE-12"}, headers={"Origin": "http://localhost"})
+    other = client.application.test_client()
+    assert "FLR-ROSE-12" in client.get(f"/{FLORA}/cart").get_data(as_text=True)
+    assert "FLR-ROSE-12" not in other.get(f"/{FLORA}/cart").get_data(as_text=True)

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from storefront.config import SLUG
 from storefront.i18n import LOCALIZED_ENDPOINTS
 from storefront.sendy import SendyNotFound, SendyUnavailable
-from storefront.services import cart, catalog, pages
+from storefront.services import cart, catalog
 from storefront.templating import page_url
 
 CART_COOKIE = "sf_cart"
@@ -29,7 +29,6 @@ def store_blueprint(name: str, import_name: str, *, private: bool = False) -> Bl
         bp.before_request(lambda: setattr(g, "private", True))
         bp.after_request(_private_response)
     else:
-        bp.before_request(_cached_page)
         bp.before_request(load_store)
         bp.after_request(_public_response)
     return bp
@@ -71,27 +70,10 @@ def try_store() -> None:
         g.lang = g.get("url_lang") or g.store.language
 
 
-def _cached_page() -> Response | None:
-    """Serve a catalog page rendered in the last minute (it is the same for every shopper)."""
-    key = pages.key(g.slug)
-    hit = pages.get(key) if key else None
-    if hit is None:
-        return None
-    g.page_cached = True
-    encoding, body = hit.best_for(request.accept_encodings)
-    response = Response(body, status=200, mimetype=hit.mimetype)
-    if encoding:
-        response.headers["Content-Encoding"] = encoding  # Flask-Compress leaves it as it is
-    response.vary.add("Accept-Encoding")
-    return response
-
-
 def _public_response(response: Response) -> Response:
+    """Shareable: a CDN, and our own page cache (services.pages), may serve it to anyone."""
     if response.status_code == 200 and request.method == "GET":
         response.headers["Cache-Control"] = PUBLIC_CACHE
-        key = pages.key(g.slug)
-        if key and not g.get("page_cached") and not response.direct_passthrough:
-            pages.put(key, response.get_data(), response.mimetype or "text/html")
     return response
 
 
