@@ -123,15 +123,18 @@ class PageCache:
         query = environ.get("QUERY_STRING", "")
         if query and not {k for k, _ in parse_qsl(query, keep_blank_values=True)} <= CACHEABLE_ARGS:
             return None
-        generation = self._read(f"pagegen:{slug}") or 0
+        generation = self._read(f"pagegen:{slug}", missing=0)
         variant = _variant(environ.get("HTTP_ACCEPT_ENCODING", ""))
         host = environ.get("HTTP_HOST", "")
         return f"page:{slug}:{generation}:{environ['wsgi.url_scheme']}://{host}{path}?{query}|{variant}"
 
-    def _read(self, key: str) -> Any:
+    def _read(self, key: str, missing: Any = None) -> Any:
+        """From this process's copy, else the shared cache (then kept here a few seconds)."""
         value = self.local.get(key) if self.local else None
         if value is None:
             value = self.shared.get(key)
+            if value is None:
+                value = missing
             if value is not None and self.local:
                 self.local.set(key, value)
         return value
