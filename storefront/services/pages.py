@@ -12,9 +12,7 @@ so a hit costs no network round trip; other workers see an invalidation within t
 from __future__ import annotations
 
 import logging
-import re
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -26,11 +24,11 @@ from werkzeug.datastructures import Accept
 
 from storefront.config import SLUG
 from storefront.extensions import cache
+from storefront.observability import request_id
 
 PAGE_TTL = 60
 LOCAL_TTL = 5
 CACHEABLE_ARGS = frozenset({"category"})
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _NOT_STORES = frozenset({"static", "healthz", "readyz", "favicon.ico", "robots.txt"})
 access_log = logging.getLogger("storefront.access")
 log = logging.getLogger("storefront.pages")
@@ -141,13 +139,12 @@ class PageCache:
 
     def _replay(self, page: Page, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         started = time.perf_counter()
-        incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        start_response(page.status, [*page.headers, ("X-Request-ID", request_id)])
+        rid = request_id(environ.get("HTTP_X_REQUEST_ID"))
+        start_response(page.status, [*page.headers, ("X-Request-ID", rid)])
         if access_log.isEnabledFor(logging.INFO):
             path, status = environ.get("PATH_INFO", ""), int(page.status.split(" ", 1)[0])
             access_log.info("GET %s %s", path, status, extra={"fields": {
-                "method": "GET", "path": path, "status": status, "request_id": request_id,
+                "method": "GET", "path": path, "status": status, "request_id": rid,
                 "ms": round((time.perf_counter() - started) * 1000, 1), "cached": True}})
         return [page.body]
 
