@@ -585,3 +585,22 @@ def test_everything_fails_at_once(app, client, sandbox, failure):
     assert enter_code(client, CHECKOUT, code).status_code == 303
     assert len(sandbox.orders) == 1
     assert KARRADA == sandbox.orders[0]["request"]["addressAreaId"]
+
+
+def test_a_checkout_that_may_have_ordered_sends_no_new_code_even_for_a_new_phone(app, client, sandbox, monkeypatch):
+    """After a lost answer, changing the phone number must not open a way to a second order."""
+    from storefront.sendy.sandbox import orders as sandbox_orders
+
+    monkeypatch.setattr(sandbox_orders, "replayed_order", lambda *args: None)  # a Sendy without replay
+    start_checkout(client, CHECKOUT, SKU)
+    sandbox.faults.add("order", "timeout_after", times=1)
+    assert enter_code(client, CHECKOUT, sandbox.last_otp(PHONE)).status_code == 400
+    sends = sum(1 for _, path in sandbox.requests if path.endswith("/send-otp"))
+    areas = client.get(f"{CHECKOUT}/checkout/areas?province=BG").get_json()
+    token = csrf_token(client, f"{CHECKOUT}/checkout/code")
+    response = client.post(f"{CHECKOUT}/checkout", data={
+        "csrf_token": token, "action": "continue", "name": "Ali", "phone": "07801234567",
+        "province": "BG", "area": areas[0]["id"], "address": "Karrada"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/checkout/code")
+    assert sum(1 for _, path in sandbox.requests if path.endswith("/send-otp")) == sends
+    assert len(sandbox.orders) == 1

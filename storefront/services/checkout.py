@@ -137,10 +137,10 @@ def save_details(slug: str, details: Details) -> Pending:
     current = pending(slug)
     if current is None:
         updated = Pending(ref=str(uuid.uuid4()), details=details)
-    elif current.details.phone != details.phone:
-        updated = Pending(ref=current.ref, details=details)  # a new phone needs a new code
+    elif current.details.phone != details.phone:  # a new phone needs a new code
+        updated = Pending(ref=current.ref, details=details, uncertain=current.uncertain)
     else:
-        updated = Pending(**{**asdict(current), "details": details})
+        updated = replace(current, details=details)
     _save(slug, updated)
     return updated
 
