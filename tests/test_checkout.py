@@ -41,13 +41,6 @@ from conftest import FLORA, HONEY, PHONE, TIGRIS, csrf_token
 from storefront import create_app
 from storefront.services import catalog
 
-
-@pytest.fixture(autouse=True)
-def _compiled_templates(app):
-    """Compile the templates once for the whole run, not once per app."""
-    share_compiled_templates(app)
-
-
 SKU = {FLORA: "FLR-ROSE-12", TIGRIS: "TGR-CHG-20W", HONEY: "EHN-NUT-MIX"}
 PRICE = {FLORA: 35000, TIGRIS: 15000, HONEY: 20000}
 LANGS = [

@@ -20,7 +20,6 @@ from checkout_helpers import (
     install_clock,
     resend_code,
     sendy_calls,
-    share_compiled_templates,
     start_checkout,
     text,
     tr,
@@ -28,13 +27,6 @@ from checkout_helpers import (
     url,
 )
 from conftest import FLORA, PHONE, TIGRIS
-
-
-@pytest.fixture(autouse=True)
-def _compiled_templates(app):
-    """Compile the templates once for the whole run, not once per app."""
-    share_compiled_templates(app)
-
 
 SKU = {FLORA: "FLR-ROSE-12", TIGRIS: "TGR-CHG-20W"}
 LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(TIGRIS, None, "en", id="en"),

@@ -12,7 +12,6 @@ from checkout_helpers import (
     fill_checkout,
     input_value,
     sendy_calls,
-    share_compiled_templates,
     text,
     tr,
     url,
@@ -21,13 +20,6 @@ from conftest import FLORA, PHONE, TIGRIS
 from flask_babel import force_locale
 
 from storefront.services.phone import PhoneError, display_phone, normalize_phone
-
-
-@pytest.fixture(autouse=True)
-def _compiled_templates(app):
-    """Compile the templates once for the whole run, not once per app."""
-    share_compiled_templates(app)
-
 
 ACCEPTED = [
     "07701234567",

@@ -205,6 +205,23 @@ def _checkout_in_progress(client: FlaskClient) -> None:
     start_checkout(client, CHECKOUT, SKU)
 
 
+
+def assert_checkout_form_after_failure(app, client, sandbox, response, endpoint, warm, where):
+    """Warm: the form with everything typed; cold: a friendly 503, or the form with a message."""
+    assert_sane(response, where)
+    if warm:
+        assert response.status_code == 200, f"{where}: {response.status_code}"
+        assert_typed_kept(response, where, area=True)
+    elif endpoint == "storefront":
+        assert_friendly_503(app, response, None, where)
+    else:
+        assert response.status_code == 503, f"{where}: {response.status_code}"
+        messages = {tr(app, "en", NO_PROVINCES), tr(app, "en", NO_AREAS)}
+        assert {m for _, m in flashes(response)} & messages, f"{where}: no message ({flashes(response)})"
+        assert_typed_kept(response, where, province=endpoint == "areas")
+    assert_cart_intact(app, client, sandbox, CHECKOUT, where)
+
+
 @pytest.mark.parametrize("warm", CACHES)
 @pytest.mark.parametrize("failure", FAILURES)
 @pytest.mark.parametrize("endpoint", ["storefront", "provinces", "areas"])
@@ -220,18 +237,7 @@ def test_checkout_form(app, client, sandbox, endpoint, failure, warm):
 
     response = client.get(f"{CHECKOUT}/checkout")
 
-    assert_sane(response, where)
-    if warm:
-        assert response.status_code == 200, f"{where}: {response.status_code}"
-        assert_typed_kept(response, where, area=True)
-    elif endpoint == "storefront":
-        assert_friendly_503(app, response, None, where)
-    else:
-        assert response.status_code == 503, f"{where}: {response.status_code}"
-        messages = {tr(app, "en", NO_PROVINCES), tr(app, "en", NO_AREAS)}
-        assert {m for _, m in flashes(response)} & messages, f"{where}: no message ({flashes(response)})"
-        assert_typed_kept(response, where, province=endpoint == "areas")
-    assert_cart_intact(app, client, sandbox, CHECKOUT, where)
+    assert_checkout_form_after_failure(app, client, sandbox, response, endpoint, warm, where)
 
 
 @pytest.mark.parametrize("warm", CACHES)
@@ -251,18 +257,7 @@ def test_show_areas_without_javascript(app, client, sandbox, endpoint, failure, 
 
     response = client.post(f"{CHECKOUT}/checkout", data={"csrf_token": token, **DETAILS, "action": "areas"})
 
-    assert_sane(response, where)
-    if warm:
-        assert response.status_code == 200, f"{where}: {response.status_code}"
-        assert_typed_kept(response, where, area=True)
-    elif endpoint == "storefront":
-        assert_friendly_503(app, response, None, where)
-    else:
-        assert response.status_code == 503, f"{where}: {response.status_code}"
-        messages = {tr(app, "en", NO_PROVINCES), tr(app, "en", NO_AREAS)}
-        assert {m for _, m in flashes(response)} & messages, f"{where}: no message ({flashes(response)})"
-        assert_typed_kept(response, where, province=endpoint == "areas")
-    assert_cart_intact(app, client, sandbox, CHECKOUT, where)
+    assert_checkout_form_after_failure(app, client, sandbox, response, endpoint, warm, where)
 
 
 # -- "Send me a code" (send-otp) ------------------------------------------------------------------
