@@ -205,7 +205,6 @@ def _checkout_in_progress(client: FlaskClient) -> None:
     start_checkout(client, CHECKOUT, SKU)
 
 
-
 def assert_checkout_form_after_failure(app, client, sandbox, response, endpoint, warm, where):
     """Warm: the form with everything typed; cold: a friendly 503, or the form with a message."""
     assert_sane(response, where)
