@@ -134,7 +134,7 @@ def pages(order_id: str) -> list[Page]:
 @contextmanager
 def serve() -> Iterator[tuple[str, Any]]:
     """The storefront on the embedded sandbox, over HTTP on a free port: (base URL, app)."""
-    for name in ("SENDY_BASE_URL", "SENDY_API_KEYS", "SENDY_API_KEYS_FILE", "STORE_DOMAINS", "PLATFORM_HOSTS",
+    for name in ("SENDY_BASE_URL", "SENDY_API_KEYS", "SENDY_API_KEYS_FILE", "STORE_DOMAINS", "PLATFORM_HOST",
                  "TRUSTED_PROXIES", "REDIS_URL", "STOREFRONT_ENV", "SANDBOX_DATA"):
         os.environ.pop(name, None)
     from storefront import create_app

@@ -6,12 +6,15 @@ Order of precedence: defaults, then the environment, then the overrides given to
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from storefront.hosts import format_host, parse_host
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -64,19 +67,22 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
     environment = _environment(env.get("STOREFRONT_ENV"), default="production" if base_url else "development")
     secret = _secret(env, "SECRET_KEY")
     keys = _api_keys(_secret(env, "SENDY_API_KEYS"))
+    store_domains = _store_domains(env.get("STORE_DOMAINS"))
+    platform_hosts = _platform_hosts(env.get("PLATFORM_HOST"))
     if environment == "production":
         _require_production_secrets(secret, keys)
+        _require_production_hosts(platform_hosts, store_domains)
     return Settings(
         sendy_base_url=base_url.rstrip("/") if base_url else None,
         api_keys=keys,
-        store_domains=_store_domains(env.get("STORE_DOMAINS")),
+        store_domains=store_domains,
         fulfillment=_fulfillment(env.get("STORE_FULFILLMENT")),
         secret_key=secret or secrets.token_hex(32),  # development: carts last as long as the process
         redis_url=_text(env.get("REDIS_URL")) or None,
         sandbox_data=_text(env.get("SANDBOX_DATA")) or None,
         sendy_timeout=_timeout(env.get("SENDY_TIMEOUT")),
         environment=environment,
-        platform_hosts=_platform_hosts(env.get("PLATFORM_HOST")),
+        platform_hosts=platform_hosts,
         trusted_proxies=_proxies(env.get("TRUSTED_PROXIES")),
         json_logs=_log_format(env.get("LOG_FORMAT"), environment) == "json",
     )
@@ -95,6 +101,17 @@ def _require_production_secrets(secret: str, keys: Mapping[str, str]) -> None:
         raise ConfigError(
             "SENDY_API_KEYS (or SENDY_API_KEYS_FILE) is required in production: a JSON object "
             'mapping each store slug to its Sendy API key, e.g. {"my-store": "keyId.secret"}.'
+        )
+
+
+def _require_production_hosts(platform_hosts: tuple[str, ...], store_domains: Mapping[str, str]) -> None:
+    if not platform_hosts and not store_domains:
+        raise ConfigError(
+            "PLATFORM_HOST (or STORE_DOMAINS) is required in production (when SENDY_BASE_URL is set or "
+            "STOREFRONT_ENV=production): without it any Host header a client sends would end up in canonical "
+            "links and the sitemap. Set PLATFORM_HOST to the host name(s) the shops are served on, e.g. "
+            "PLATFORM_HOST=shops.example.com (add :port when it is not 80/443), and/or STORE_DOMAINS to the "
+            'custom domains, e.g. {"shop.example.com": "my-store"}.'
         )
 
 
@@ -119,13 +136,28 @@ def _environment(value: Any, default: str) -> str:
 
 
 def _platform_hosts(value: Any) -> tuple[str, ...]:
-    hosts = tuple(h.strip().lower().rstrip(".") for h in _text(value).split(",") if h.strip())
-    for host in hosts:
-        name, _, port = host.partition(":")
-        known = _HOST.match(name) or name == "localhost" or re.match(r"^\d{1,3}(\.\d{1,3}){3}$", name)
-        if not known or (port and not port.isdigit()):
-            raise ConfigError(f"PLATFORM_HOST: {host!r} is not a host name, e.g. shops.example.com,www.example.com")
-    return hosts
+    """``PLATFORM_HOST``: comma-separated ``name[:port]``, normalized (lowercase, no final dot)."""
+    return tuple(_platform_host(entry.strip()) for entry in _text(value).split(",") if entry.strip())
+
+
+def _platform_host(entry: str) -> str:
+    try:
+        name, port = parse_host(entry)
+    except ValueError:
+        name, port = "", None
+    known = _HOST.match(name) or name == "localhost" or _is_ip(name)
+    if not known:
+        raise ConfigError(f"PLATFORM_HOST: {entry!r} is not a host name with an optional port (1-65535), "
+                          "e.g. shops.example.com,www.example.com or 127.0.0.1:8000 or [::1]:5000")
+    return format_host(name, port)
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _log_format(value: Any, environment: str) -> str:

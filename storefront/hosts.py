@@ -4,42 +4,127 @@ On a custom domain (``STORE_DOMAINS``) the store lives at ``/``: a WSGI middlewa
 ``/faq`` to the store's ``/<slug>/faq`` before routing, and the app strips the prefix
 again from every URL it builds for that store. Canonical URLs of such a store always
 use its domain, also when the page is reached through the platform path.
+
+The middleware also decides what the app may believe about the request's address: the
+``Host`` header is parsed strictly (a malformed one is refused before the app sees it),
+matched with its port against the configured hosts, and written back normalized; a
+forwarded scheme other than http or https is ignored.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, has_request_context, request
+from werkzeug.sansio.utils import host_is_trusted
 from werkzeug.wrappers import Response
+from werkzeug.wsgi import get_host
 
 DOMAIN_SLUG = "storefront.domain_slug"
+#: Health probes: answered on any well-formed host (they show nothing host-dependent).
+_PROBES = ("/healthz", "/readyz")
 #: Paths that stay global on a custom domain.
 _GLOBAL = ("/static/", "/healthz", "/readyz", "/favicon.ico")
+_SCHEMES = {"http": 80, "https": 443}
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+#: A host name (lowercase, no final dot) and its port: None when not given (in a request: the scheme's default).
+Host = tuple[str, int | None]
+
+
+def parse_host(value: str) -> Host:
+    """``name[:port]`` → (lowercase name without a final dot, port or None); ValueError unless well-formed.
+
+    Refused: userinfo (``@``), paths, spaces, empty labels, ports that are not 1-65535,
+    and IPv6 addresses outside brackets.
+    """
+    if "@" in value or not host_is_trusted(value):  # werkzeug: the characters, the shape, the port range
+        raise ValueError(f"not a host: {value!r}")
+    parts = urlsplit("//" + value)
+    name = parts.hostname or ""
+    if value.startswith("["):
+        return ipaddress.IPv6Address(name).compressed, parts.port
+    name = name.removesuffix(".")
+    labels = name.split(".")
+    if len(name) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise ValueError(f"not a host: {value!r}")
+    if labels[-1].isdigit():
+        ipaddress.IPv4Address(name)  # all-numeric: a dotted-quad address or nothing
+    return name, parts.port
+
+
+def format_host(name: str, port: int | None = None) -> str:
+    """The ``Host`` header for a parsed host: IPv6 in brackets, the port when given."""
+    text = f"[{name}]" if ":" in name else name
+    return f"{text}:{port}" if port is not None else text
+
+
+def _trust_scheme(environ: dict[str, Any]) -> str:
+    """Believe a (forwarded) scheme only when it is http or https; else keep the connection's own."""
+    scheme = str(environ.get("wsgi.url_scheme", "")).lower()
+    if scheme not in _SCHEMES:
+        original = environ.get("werkzeug.proxy_fix.orig", {}).get("wsgi.url_scheme")
+        scheme = original if original in _SCHEMES else "http"
+    environ["wsgi.url_scheme"] = scheme
+    return scheme
+
+
+def _request_host(environ: dict[str, Any]) -> Host | None:
+    """The request's host and port (None: the scheme's default), or None when the header is malformed."""
+    if "@" in str(environ.get("HTTP_HOST", "")):
+        return None
+    try:
+        return parse_host(get_host(environ))  # werkzeug drops the scheme's default port
+    except ValueError:
+        return None
+
+
+def _unknown_host(environ: dict[str, Any], start_response: Any) -> Any:
+    response = Response("Unknown host.\n", status=404, mimetype="text/plain")
+    return response(environ, start_response)
 
 
 class HostRouter:
-    """WSGI middleware: custom domains to store paths; unknown hosts refused."""
+    """WSGI middleware: custom domains to store paths; malformed and (when ``strict``) unknown hosts refused.
 
-    def __init__(self, app: Any, domains: Mapping[str, str], platform_hosts: Iterable[str]) -> None:
+    Runs right after ProxyFix, so it checks the host and scheme the app is going to use.
+    Entries of ``platform_hosts`` may carry a port; without one they match the default
+    port only. Custom domains carry no port and match the default port only.
+    """
+
+    def __init__(self, app: Any, domains: Mapping[str, str], platform_hosts: Iterable[str],
+                 strict: bool | None = None) -> None:
         self.app = app
         self.domains = dict(domains)
-        self.platform_hosts = frozenset(platform_hosts)
+        self.platform_hosts = frozenset(parse_host(host) for host in platform_hosts)
+        self.strict = bool(self.platform_hosts) if strict is None else strict
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        host = environ.get("HTTP_HOST", "").lower().rstrip(".")
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        slug = self.domains.get(name)
+        scheme = _trust_scheme(environ)
+        host = _request_host(environ)
+        if host is None:
+            return _unknown_host(environ, start_response)
+        name, port = host
+        environ["HTTP_HOST"] = format_host(name, port)  # what request.host and every absolute URL use
+        slug = self.domains.get(name) if port is None else None
         if slug:
             path = environ.get("PATH_INFO") or "/"
             if not path.startswith(_GLOBAL):
                 environ["PATH_INFO"] = f"/{slug}{path}"
             environ[DOMAIN_SLUG] = slug
-        elif self.platform_hosts and name not in self.platform_hosts and host not in self.platform_hosts:
-            response = Response("Unknown host.\n", status=404, mimetype="text/plain")
-            return response(environ, start_response)
+        elif self.strict and not self._is_platform(name, port, scheme) and \
+                environ.get("PATH_INFO") not in _PROBES:  # probes come by IP and port
+            return _unknown_host(environ, start_response)
         return self.app(environ, start_response)
+
+    def _is_platform(self, name: str, port: int | None, scheme: str) -> bool:
+        if port is None:  # the scheme's default port, configured with or without it
+            return (name, None) in self.platform_hosts or (name, _SCHEMES[scheme]) in self.platform_hosts
+        return (name, port) in self.platform_hosts
 
 
 def domain_for(slug: str) -> str | None:
@@ -91,10 +176,16 @@ class StorefrontFlask(Flask):
 
 
 def init_app(app: Flask, domains: Mapping[str, str], platform_hosts: Iterable[str]) -> None:
-    """Install the host router and the slug → domain map."""
+    """Install the host router and the slug → domain map.
+
+    Only configured hosts are served when ``PLATFORM_HOST`` is set, and always in production.
+    """
     by_slug: dict[str, str] = {}
     for host, slug in domains.items():
         by_slug.setdefault(slug, host)
     app.extensions["store_hosts"] = by_slug
-    app.wsgi_app = HostRouter(app.wsgi_app, domains, platform_hosts)  # type: ignore[method-assign]
+    hosts = tuple(platform_hosts)
+    settings = app.extensions.get("settings")
+    strict = bool(hosts) or bool(settings and settings.production)
+    app.wsgi_app = HostRouter(app.wsgi_app, domains, hosts, strict)  # type: ignore[method-assign]
     app.add_template_global(canonical)

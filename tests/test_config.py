@@ -149,6 +149,53 @@ def test_secret_key_kept_when_given() -> None:
     assert load_settings({"SECRET_KEY": " my-long-secret "}).secret_key == "my-long-secret"
 
 
+# -- PLATFORM_HOST and production hosts -----------------------------------------------------
+PRODUCTION = {"SENDY_BASE_URL": "https://api.sendyiq.com", "SECRET_KEY": "s" * 64,
+              "SENDY_API_KEYS": json.dumps({"flora-baghdad": SECRET})}
+
+
+def test_platform_hosts_are_normalized_and_keep_their_port() -> None:
+    settings = load_settings({"PLATFORM_HOST": " Shops.Example.com., 127.0.0.1:8000,[::1]:5000 , localhost:5000,"
+                                               "shops.example.com:443"})
+    assert settings.platform_hosts == ("shops.example.com", "127.0.0.1:8000", "[::1]:5000", "localhost:5000",
+                                       "shops.example.com:443")
+
+
+@pytest.mark.parametrize("host", [
+    "shops.example.com:99999", "shops.example.com:0", "shops.example.com:", "shops.example.com:80x", ":80",
+    "admin@shops.example.com", "shops.example.com:80@evil.example", "https://shops.example.com",
+    "shops.example.com/path", "shops..example.com", "shops", "::1", "[::1", "[::g]:5000", "999.1.1.1",
+])
+def test_platform_host_must_be_a_host_with_an_optional_port(host: str) -> None:
+    message = _error({"PLATFORM_HOST": f"shops.example.com,{host}"})
+    assert "PLATFORM_HOST" in message and "is not a host name with an optional port" in message
+
+
+@pytest.mark.parametrize("extra", [{}, {"STOREFRONT_ENV": "production"}])
+def test_production_requires_platform_host_or_store_domains(extra: dict[str, str]) -> None:
+    env = {**PRODUCTION, **extra}
+    if extra:
+        del env["SENDY_BASE_URL"]  # STOREFRONT_ENV=production on the sandbox
+    message = _error(env)
+    assert "PLATFORM_HOST (or STORE_DOMAINS) is required in production" in message
+    assert "PLATFORM_HOST=shops.example.com" in message and "STORE_DOMAINS" in message  # says how to fix it
+    assert load_settings({**env, "PLATFORM_HOST": "shops.example.com"}).platform_hosts == ("shops.example.com",)
+    domains = load_settings({**env, "STORE_DOMAINS": json.dumps({"flora.example": "flora-baghdad"})})
+    assert (domains.platform_hosts, dict(domains.store_domains)) == ((), {"flora.example": "flora-baghdad"})
+
+
+def test_development_accepts_any_host_without_platform_host() -> None:
+    settings = load_settings({"STOREFRONT_ENV": "development"})
+    assert (settings.platform_hosts, dict(settings.store_domains)) == ((), {})
+
+
+def test_create_app_refuses_production_without_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=r"PLATFORM_HOST \(or STORE_DOMAINS\) is required in production"):
+        create_app({"TESTING": True})
+
+
 # -- SENDY_TIMEOUT -------------------------------------------------------------------------
 @pytest.mark.parametrize(("value", "seconds"), [("", 5.0), (None, 5.0), ("0.5", 0.5), ("60", 60.0), (3, 3.0)])
 def test_timeout_in_bounds(value: Any, seconds: float) -> None:
@@ -223,6 +270,7 @@ def test_real_sendy_mode_uses_only_configured_keys(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("SENDY_BASE_URL", "https://api.sendyiq.com")
     monkeypatch.setenv("SECRET_KEY", "s" * 64)
     monkeypatch.setenv("SENDY_API_KEYS", json.dumps({"flora-baghdad": "flora01.sk_sandbox_flora_3f9c2b7e1d"}))
+    monkeypatch.setenv("PLATFORM_HOST", "localhost")  # the test client's host
     app = create_app({"TESTING": True, "SENDY_TRANSPORT": sandbox.transport()})
     assert "sandbox" not in app.extensions
     assert app.extensions["api_keys"] == {"flora-baghdad": "flora01.sk_sandbox_flora_3f9c2b7e1d"}

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from storefront import create_app
-from tests.conftest import FLORA
+from tests.conftest import FLORA, TIGRIS
 
 DOMAINS = '{"flora.example": "flora-baghdad", "www.flora.example": "flora-baghdad"}'
 
@@ -108,3 +108,127 @@ def test_proxy_headers_trusted_only_when_configured(sandbox) -> None:
     html = plain.get(f"/{FLORA}/", base_url="http://10.0.0.5", headers=headers).get_data(as_text=True)
     assert "10.0.0.5" not in html or "flora.example" in html  # forwarded host ignored
     assert 'href="https://flora.example/"' in html  # canonical still on the store's own domain
+
+
+# -- the Host header: parsed strictly, matched with its port -----------------------------------
+JUNK = ["shops.example:80@evil.example", "user@shops.example", "shops.example:1x", "shops.example:99999",
+        "shops.example:0", "shops.example:-1", "shops.example:", "shops example", "shops..example",
+        ".shops.example", "-shops.example", "shops.example/evil", "[::1", "[::1]x", "::1", "999.1.1.1", ""]
+
+
+def _as_host(client, path: str, host: str, scheme: str = "https", **kwargs):
+    """GET with this exact ``Host`` header (werkzeug's base_url would take ``user@`` for userinfo)."""
+    return client.get(path, base_url=f"{scheme}://localhost", environ_overrides={"HTTP_HOST": host}, **kwargs)
+
+
+def _head_links(html: str) -> list[str]:
+    """The canonical link, then the hreflang alternates."""
+    canonical = re.findall(r'<link rel="canonical" href="([^"]+)">', html)
+    return canonical + re.findall(r'<link rel="alternate" hreflang="[^"]+" href="([^"]+)">', html)
+
+
+def _assert_unknown_host(response) -> None:
+    assert response.status_code == 404
+    assert response.get_data(as_text=True) == "Unknown host.\n" and response.mimetype == "text/plain"
+    assert "Content-Security-Policy" not in response.headers  # the app adds it to each of its responses
+
+
+@pytest.mark.parametrize(("scheme", "host"), [("https", "shops.example:1337"), ("https", "shops.example:8443"),
+                                              ("https", "shops.example:80"), ("http", "shops.example:443")])
+def test_platform_host_without_a_port_admits_only_the_default_port(client, scheme, host) -> None:
+    _assert_unknown_host(_as_host(client, f"/{TIGRIS}/", host, scheme))
+
+
+@pytest.mark.parametrize(("scheme", "host"), [("https", "shops.example"), ("https", "shops.example:443"),
+                                              ("http", "shops.example:80"), ("https", "Shops.Example.")])
+def test_platform_host_on_its_default_port_links_without_a_port(client, scheme, host) -> None:
+    response = _as_host(client, f"/{TIGRIS}/", host, scheme)
+    assert response.status_code == 200
+    links = _head_links(response.get_data(as_text=True))
+    assert links[0] == f"{scheme}://shops.example/{TIGRIS}/"
+    assert f"{scheme}://shops.example/{TIGRIS}/ar/" in links
+    assert all(u.startswith(f"{scheme}://shops.example/{TIGRIS}/") for u in links)
+
+
+@pytest.mark.parametrize("host", JUNK)
+def test_malformed_host_is_refused_before_the_app(client, sandbox, host) -> None:
+    _assert_unknown_host(_as_host(client, f"/{TIGRIS}/", host))
+    development = create_app({"TESTING": True, "SANDBOX": sandbox}).test_client()  # any host, but well-formed
+    _assert_unknown_host(_as_host(development, f"/{TIGRIS}/", host))
+
+
+def test_store_domain_admits_only_the_default_port(client) -> None:
+    _assert_unknown_host(_as_host(client, "/", "flora.example:1337"))
+    _assert_unknown_host(_as_host(client, "/", "flora.example:80", "https"))
+    response = _as_host(client, "/", "flora.example:443")
+    assert response.status_code == 200
+    links = _head_links(response.get_data(as_text=True))
+    assert links[0] == "https://flora.example/" and "https://flora.example/en/" in links
+
+
+def test_platform_host_with_a_port_matches_exactly_that(sandbox) -> None:
+    client = create_app({"TESTING": True, "SANDBOX": sandbox,
+                         "PLATFORM_HOST": "127.0.0.1:8000,[::1]:5000"}).test_client()
+    for host in ("127.0.0.1:8000", "[::1]:5000", "[0:0::1]:5000"):
+        response = _as_host(client, f"/{TIGRIS}/", host, "http")
+        assert response.status_code == 200
+        shown = "[::1]:5000" if "::" in host else host
+        assert _head_links(response.get_data(as_text=True))[0] == f"http://{shown}/{TIGRIS}/"
+    for host in ("127.0.0.1", "127.0.0.1:8001", "[::1]", "[::1]:5001", "localhost:8000"):
+        _assert_unknown_host(_as_host(client, f"/{TIGRIS}/", host, "http"))
+
+
+def test_ipv6_host_in_development(sandbox) -> None:
+    client = create_app({"TESTING": True, "SANDBOX": sandbox}).test_client()
+    response = _as_host(client, f"/{TIGRIS}/", "[::1]:5000", "http")
+    assert response.status_code == 200
+    assert _head_links(response.get_data(as_text=True))[0] == f"http://[::1]:5000/{TIGRIS}/"
+
+
+# -- forwarded headers: only http and https are believed ---------------------------------------
+@pytest.mark.parametrize("proto", ["javascript", "data", "ftp", "JavaScript"])
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_forwarded_proto_other_than_http_is_ignored(sandbox, proto, scheme) -> None:
+    client = create_app({"TESTING": True, "SANDBOX": sandbox, "STORE_DOMAINS": DOMAINS,
+                         "TRUSTED_PROXIES": "1"}).test_client()
+    headers = {"X-Forwarded-Proto": proto}
+    platform = client.get(f"/{TIGRIS}/", base_url=f"{scheme}://shops.example", headers=headers)
+    links = _head_links(platform.get_data(as_text=True))
+    assert platform.status_code == 200 and links[0] == f"{scheme}://shops.example/{TIGRIS}/"
+    assert all(u.startswith(f"{scheme}://shops.example/") for u in links)
+    forwarded = {**headers, "X-Forwarded-Host": "flora.example"}
+    own_domain = client.get("/", base_url=f"{scheme}://10.0.0.5", headers=forwarded)
+    assert own_domain.status_code == 200
+    assert _head_links(own_domain.get_data(as_text=True))[0] == f"{scheme}://flora.example/"
+    assert "javascript:" not in own_domain.get_data(as_text=True).lower()
+
+
+def test_forwarded_proto_in_capitals_is_lowercased(sandbox) -> None:
+    client = create_app({"TESTING": True, "SANDBOX": sandbox, "TRUSTED_PROXIES": "1"}).test_client()
+    response = client.get(f"/{TIGRIS}/", base_url="http://shops.example", headers={"X-Forwarded-Proto": "HTTPS"})
+    assert _head_links(response.get_data(as_text=True))[0] == f"https://shops.example/{TIGRIS}/"
+
+
+def test_forwarded_host_and_port_are_checked_like_the_host_header(sandbox) -> None:
+    client = create_app({"TESTING": True, "SANDBOX": sandbox, "PLATFORM_HOST": "shops.example",
+                         "TRUSTED_PROXIES": "1"}).test_client()
+    base = "https://shops.example"
+    _assert_unknown_host(client.get(f"/{TIGRIS}/", base_url=base, headers={"X-Forwarded-Port": "1337"}))
+    _assert_unknown_host(client.get(f"/{TIGRIS}/", base_url=base, headers={"X-Forwarded-Port": "80@evil"}))
+    _assert_unknown_host(client.get(f"/{TIGRIS}/", base_url=base,
+                                    headers={"X-Forwarded-Host": "shops.example:80@evil.example"}))
+    assert client.get(f"/{TIGRIS}/", base_url=base, headers={"X-Forwarded-Port": "443"}).status_code == 200
+
+
+# -- production: only configured hosts ---------------------------------------------------------
+def test_production_with_only_store_domains_serves_only_them(sandbox) -> None:
+    app = create_app({"TESTING": True, "SENDY_BASE_URL": "https://sendy.test", "SECRET_KEY": "k" * 48,
+                      "SENDY_API_KEYS": sandbox.demo_api_keys(), "SENDY_TRANSPORT": sandbox.transport(),
+                      "STORE_DOMAINS": DOMAINS})
+    client = app.test_client()
+    for host in ("evil.example", "10.0.0.5", "flora.example:8443"):
+        _assert_unknown_host(_as_host(client, f"/{TIGRIS}/", host))
+    response = _as_host(client, "/", "flora.example")
+    assert response.status_code == 200
+    assert _head_links(response.get_data(as_text=True))[0] == "https://flora.example/"
+    app.extensions["sendy"].close()

@@ -21,7 +21,7 @@ CATALOG = ["/", "/p/FLR-ROSE-12", "/faq", "/about", "/policies/shipping", "/en/"
 def prod(sandbox) -> Flask:
     """Production mode against the sandbox (as if it were Sendy)."""
     return create_app({"TESTING": True, "SENDY_BASE_URL": "https://sendy.test", "SECRET_KEY": SECRET,
-                       "SENDY_API_KEYS": KEYS, "SENDY_TRANSPORT": sandbox.transport()})
+                       "SENDY_API_KEYS": KEYS, "SENDY_TRANSPORT": sandbox.transport(), "PLATFORM_HOST": "shop.test"})
 
 
 def _with_cart(client) -> None:
@@ -165,7 +165,8 @@ def test_secrets_from_files(tmp_path, sandbox) -> None:
     (tmp_path / "secret").write_text(SECRET + "\n")
     (tmp_path / "keys.json").write_text(KEYS)
     app = create_app({"SENDY_BASE_URL": "https://sendy.test", "SECRET_KEY_FILE": str(tmp_path / "secret"),
-                      "SENDY_API_KEYS_FILE": str(tmp_path / "keys.json"), "SENDY_TRANSPORT": sandbox.transport()})
+                      "SENDY_API_KEYS_FILE": str(tmp_path / "keys.json"), "SENDY_TRANSPORT": sandbox.transport(),
+                      "PLATFORM_HOST": "shop.test"})
     assert app.secret_key == SECRET
     assert app.extensions["api_keys"] == json.loads(KEYS)
     with pytest.raises(ConfigError, match="cannot read"):
