@@ -7,20 +7,27 @@ MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve bench audit venv translations extract chromium redis wrk audit-tools lint clean
+.PHONY: run test serve bench audit venv test-tools translations extract chromium redis wrk audit-tools lint clean
 
 run: venv translations
 	@echo "Demo stores: http://$(HOST):$(PORT)/  (e.g. http://$(HOST):$(PORT)/flora-baghdad/)"
 	$(BIN)/flask --app storefront run --host $(HOST) --port $(PORT)
 
-test: venv translations chromium redis lint
+test: test-tools translations chromium redis lint
 	$(BIN)/python -m pytest
 
-venv: $(VENV)/.installed
+# Two stamps, each installed once (again when pyproject.toml changes): the app alone for
+# `make run`/`make serve`, and the app with the test tools (pytest, Playwright, ruff, mypy).
+venv: $(VENV)/.installed-run
+test-tools: $(VENV)/.installed-test
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed-run: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
@@ -41,7 +48,7 @@ chromium:
 redis:
 	@command -v redis-server >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
-lint: venv
+lint: test-tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy storefront
 
@@ -59,14 +66,14 @@ serve: venv translations
 	BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
 
 # Benchmarks: gunicorn on the sandbox served over HTTP, loaded by wrk; fails when a budget is missed.
-bench: venv translations redis wrk
+bench: test-tools translations redis wrk
 	$(BIN)/python bench/run.py
 
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 # Audits in a real browser: Lighthouse, axe-core, the Nu HTML Checker, the first-view byte budget.
-audit: venv translations chromium audit-tools
+audit: test-tools translations chromium audit-tools
 	$(BIN)/python audit/run.py
 
 audit-tools:
