@@ -1,4 +1,4 @@
-"""Input parsing shared by the forms: digits in any script a shopper may type."""
+"""View boundary: the checkout forms, their validation, and the wording of input errors."""
 
 from __future__ import annotations
 
@@ -7,19 +7,19 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-#: Arabic-Indic (٠-٩) and Persian/Urdu (۰-۹) digits, mapped to ASCII.
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+from storefront.digits import strict_digits
+from storefront.services.phone import PhoneError, normalize_phone
 
-
-def ascii_digits(text: str) -> str:
-    """The same text with Arabic-Indic and Persian digits turned into 0-9."""
-    return text.translate(_DIGITS)
-
-
-def parse_quantity(raw: str | None) -> int | None:
-    """A whole number typed in any digits, or None."""
-    text = ascii_digits((raw or "").strip())
-    return int(text) if text.isdigit() and len(text) <= 4 else None
+#: What the shopper reads for each kind of PhoneError (the service never words its errors).
+PHONE_MESSAGES = {
+    "empty": _l("Enter your mobile number."),
+    "format": _l("Enter a mobile number like 0770 123 4567."),
+    "not_iraqi": _l("Enter an Iraqi mobile number (starting with 07 or +964 7)."),
+    "not_mobile": _l("This is not a mobile number. Enter a mobile like 0770 123 4567."),
+}
+#: Separators a shopper may put between the digits of the code.
+_CODE_SEPARATORS = str.maketrans("", "", " -")
+CODE_LENGTH = 6
 
 
 def _strip(value: str | None) -> str | None:
@@ -48,12 +48,10 @@ class CheckoutForm(FlaskForm):
 
     def validate_phone(self, field: StringField) -> None:
         """Accept any way of writing an Iraqi mobile; store the 13-digit form."""
-        from storefront.services.phone import PhoneError, normalize_phone
-
         try:
             self.normalized_phone = normalize_phone(field.data or "")
         except PhoneError as exc:
-            raise ValidationError(str(exc.message)) from None
+            raise ValidationError(str(PHONE_MESSAGES[exc.kind])) from None
 
 
 class CodeForm(FlaskForm):
@@ -64,8 +62,8 @@ class CodeForm(FlaskForm):
                                   "maxlength": 12, "dir": "ltr"})
 
     def validate_code(self, field: StringField) -> None:
-        """Six digits, typed in any script, spaces allowed."""
-        digits = ascii_digits(field.data or "").replace(" ", "").replace("-", "")
-        if not (digits.isdigit() and len(digits) == 6):
+        """Six accepted digits (ASCII, Arabic-Indic or Persian), spaces and dashes allowed."""
+        digits = strict_digits((field.data or "").translate(_CODE_SEPARATORS))
+        if digits is None or len(digits) != CODE_LENGTH:
             raise ValidationError(_l("The code has 6 digits."))
         field.data = digits

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urljoin
 
 from babel.numbers import format_currency, format_decimal
 from flask import Flask, g, request, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from storefront.hosts import canonical
 from storefront.i18n import LOCALES, current_locale
+from storefront.sendy.models import Product, Store
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _CURRENCY_SPACING = re.compile(r"([A-Za-z])(\d)")
+_ASCII_DIGITS = frozenset("0123456789")
 
 
 def money(amount: int | None) -> str:
@@ -45,9 +49,42 @@ def absolute(url: str | None) -> str:
 
 
 def whatsapp_url(phone: str, text: str = "") -> str:
-    """A click-to-chat link for a 9647… number, optionally with a prefilled message."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return f"https://wa.me/{digits}" + (f"?text={quote(text)}" if text else "")
+    """A click-to-chat link for a 9647… number, with an optional plain-text message URL-encoded once."""
+    if isinstance(text, Markup):  # HTML-escaped text would reach the chat as &amp; and &#34;
+        text = text.unescape()
+    digits = "".join(ch for ch in phone if ch in _ASCII_DIGITS)
+    return f"https://wa.me/{digits}" + (f"?text={quote(text, safe='')}" if text else "")
+
+
+# WhatsApp messages are plain text: built here with gettext (which does not HTML-escape, unlike
+# the templates' ``_``), URL-encoded once by whatsapp_url, then escaped once as an href by Jinja.
+def whatsapp_hello(store: Store) -> str:
+    """A link to greet the store on WhatsApp."""
+    return whatsapp_url(store.whatsapp_phone, _("Hello %(store)s", store=store.name))
+
+
+def whatsapp_restock(store: Store, product: Product) -> str:
+    """A link asking the store on WhatsApp whether an out-of-stock product is coming back."""
+    text = _("Hello, is %(name)s (%(sku)s) coming back in stock?", name=product.name, sku=product.sku)
+    return whatsapp_url(store.whatsapp_phone, text)
+
+
+def whatsapp_cart(store: Store, names: Iterable[str]) -> str:
+    """A link sending the cart's product names to the store on WhatsApp (stores without online orders)."""
+    text = _("Hello %(store)s, I would like to order: %(items)s", store=store.name, items=", ".join(names))
+    return whatsapp_url(store.whatsapp_phone, text)
+
+
+def whatsapp_order(store: Store, public_id: str) -> str:
+    """A link to message the store on WhatsApp about a placed order."""
+    text = _("Hello %(store)s, about my order %(order)s", store=store.name, order=public_id)
+    return whatsapp_url(store.whatsapp_phone, text)
+
+
+def whatsapp_unconfirmed(store: Store, ref: str) -> str:
+    """A link asking the store on WhatsApp whether an unconfirmed order (short reference) arrived."""
+    text = _("Hello %(store)s, did you receive my order %(ref)s?", store=store.name, ref=ref)
+    return whatsapp_url(store.whatsapp_phone, text)
 
 
 def page_url(lang: str | None = None, **changes: Any) -> str:
@@ -93,6 +130,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(phone)
     app.add_template_global(merchant_text)
     app.add_template_global(whatsapp_url)
+    for helper in (whatsapp_hello, whatsapp_restock, whatsapp_cart, whatsapp_order, whatsapp_unconfirmed):
+        app.add_template_global(helper)
     app.add_template_global(page_url)
     app.add_template_global(alternates)
     app.add_template_global(current_locale)

@@ -18,7 +18,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from storefront import create_app
-from storefront.forms import ascii_digits
+from storefront.digits import ascii_digits
 from storefront.sendy.sandbox import Sandbox
 
 pytestmark = pytest.mark.browser

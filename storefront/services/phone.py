@@ -1,40 +1,58 @@
-"""Service layer: Iraqi mobile numbers, however the shopper types them."""
+"""Service layer: Iraqi mobile numbers, however the shopper types them.
+
+Errors are typed (``PhoneError.kind``); the view boundary (``storefront.forms``) words them.
+"""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import phonenumbers
-from flask_babel import lazy_gettext as _l
 
-from storefront.forms import ascii_digits
+from storefront.digits import strict_digits
 
+PhoneErrorKind = Literal["empty", "format", "not_iraqi", "not_mobile"]
 _SEPARATORS = str.maketrans("", "", " -–—()./\u200e\u200f\u202a\u202b\u202c\u00a0")
 
 
 class PhoneError(ValueError):
-    """The number is not an Iraqi mobile; ``message`` says why, translated."""
+    """The number is not an Iraqi mobile; ``kind`` says why: empty, format, not_iraqi or not_mobile."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(str(message))
-        self.message = message
+    def __init__(self, kind: PhoneErrorKind) -> None:
+        super().__init__(kind)
+        self.kind: PhoneErrorKind = kind
 
 
 def normalize_phone(raw: str) -> str:
     """The 13-digit ``9647XXXXXXXXX`` form Sendy expects, or PhoneError."""
-    text = ascii_digits(raw or "").translate(_SEPARATORS)
-    if not text:
-        raise PhoneError(_l("Enter your mobile number."))
+    text = _digits_with_plus((raw or "").translate(_SEPARATORS))
     if text.startswith("964") and len(text) == 13:
         text = "+" + text
     try:
         number = phonenumbers.parse(text, "IQ")
     except phonenumbers.NumberParseException:
-        raise PhoneError(_l("Enter a mobile number like 0770 123 4567.")) from None
+        raise PhoneError("format") from None
     if phonenumbers.region_code_for_number(number) != "IQ":
-        raise PhoneError(_l("Enter an Iraqi mobile number (starting with 07 or +964 7)."))
+        raise PhoneError("not_iraqi")
     if not phonenumbers.is_valid_number(number) or \
             phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
-        raise PhoneError(_l("This is not a mobile number. Enter a mobile like 0770 123 4567."))
+        raise PhoneError("not_mobile")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+
+
+def _digits_with_plus(text: str) -> str:
+    """An optional leading + and accepted digits only, as ASCII; PhoneError otherwise.
+
+    phonenumbers alone would also read fullwidth or other scripts' digits, and letters as
+    vanity numbers (0770-CALL-ME); a shopper's number has none of those.
+    """
+    if not text:
+        raise PhoneError("empty")
+    plus, body = ("+", text[1:]) if text.startswith("+") else ("", text)
+    digits = strict_digits(body)
+    if digits is None:
+        raise PhoneError("format")
+    return plus + digits
 
 
 def display_phone(phone: str) -> str:

@@ -1,0 +1,436 @@
+"""Odd input and odd data: what shoppers type, what merchants store, and what WhatsApp receives.
+
+Shoppers' digits are ASCII, Arabic-Indic (٠-٩) or Persian (۰-۹), nothing else (``str.isdigit``
+also takes ², ① and fullwidth digits); a broken product, category, FAQ, policy or social link
+drops only itself, with a warning; WhatsApp messages are plain text, URL-encoded once.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from checkout_helpers import (
+    ORDER_PATH,
+    SEND_OTP_PATH,
+    add_to_cart,
+    cart_items,
+    enter_code,
+    field_errors,
+    fill_checkout,
+    flashes,
+    place_order,
+    sendy_calls,
+    share_compiled_templates,
+    start_checkout,
+    tr,
+    update_cart,
+    url,
+)
+from conftest import FLORA, PHONE
+from flask import Flask
+from flask.testing import FlaskClient
+
+from storefront import create_app
+from storefront.digits import ascii_digits, parse_quantity, strict_digits
+from storefront.sendy.client import MAX_PRICE, parse_store
+from storefront.sendy.sandbox import Sandbox
+from storefront.services.phone import PhoneError, normalize_phone
+
+ROSE = "FLR-ROSE-12"  # in stock at flora-baghdad (Arabic-first)
+NOT_A_NUMBER = "Enter a mobile number like 0770 123 4567."
+#: Characters str.isdigit() accepts that a shopper's digits never are.
+FOREIGN_DIGITS = [
+    pytest.param("²", id="superscript"),
+    pytest.param("①", id="circled"),
+    pytest.param("３", id="fullwidth"),
+    pytest.param("३", id="devanagari"),
+    pytest.param("৩", id="bengali"),
+    pytest.param("𝟑", id="mathematical"),
+]
+
+
+# -- 1. digits a shopper types ----------------------------------------------------------------
+@pytest.mark.parametrize(("typed", "digits"), [
+    ("0123456789", "0123456789"), ("٠١٢٣٤٥٦٧٨٩", "0123456789"), ("۰۱۲۳۴۵۶۷۸۹", "0123456789"), ("1٢۳", "123")])
+def test_the_thirty_digits_are_accepted_as_ascii(typed: str, digits: str) -> None:
+    assert strict_digits(typed) == digits
+    assert ascii_digits(f"+{typed} x") == f"+{digits} x"
+
+
+@pytest.mark.parametrize("foreign", FOREIGN_DIGITS)
+def test_other_digits_are_refused(foreign: str) -> None:
+    assert foreign.isdigit()  # what let them in before
+    for typed in (foreign, foreign * 6, f"1{foreign}", f"{foreign}1"):
+        assert strict_digits(typed) is None
+        assert parse_quantity(typed) is None
+
+
+@pytest.mark.parametrize("typed", ["", " ", "-1", "+1", "1.0", "1 2", "12345", "١٢٣٤٥", "1\n2", "abc", None])
+def test_quantities_that_are_not_small_whole_numbers_are_refused(typed: str | None) -> None:
+    assert parse_quantity(typed) is None
+
+
+@pytest.mark.parametrize(("typed", "quantity"), [("3", 3), (" ٣ ", 3), ("۱۲", 12), ("9999", 9999), ("0", 0)])
+def test_quantities_in_accepted_digits(typed: str, quantity: int) -> None:
+    assert parse_quantity(typed) == quantity
+
+
+@pytest.mark.parametrize("foreign", ["²", "①", "３"])
+def test_adding_with_an_odd_quantity_adds_one(app: Flask, client: FlaskClient, foreign: str) -> None:
+    base = url(FLORA)
+    response = add_to_cart(client, base, ROSE, foreign)  # was a 500: isdigit() said yes, int() said no
+
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{base}/cart")
+    assert cart_items(app, client, FLORA) == {ROSE: 1}
+    page = client.get(f"{base}/cart")
+    assert page.status_code == 200
+    assert flashes(page)[0][0] == "success"
+
+
+@pytest.mark.parametrize("foreign", ["²", "①", "３", "²²"])
+def test_updating_to_an_odd_quantity_is_refused(app: Flask, client: FlaskClient, foreign: str) -> None:
+    base = url(FLORA)
+    add_to_cart(client, base, ROSE, "2")
+
+    response = update_cart(client, base, ROSE, foreign)  # was a 500
+
+    assert response.status_code == 303
+    page = client.get(f"{base}/cart")
+    assert page.status_code == 200
+    assert ("error", tr(app, "ar", "Choose a quantity from 1 to %(max)d.", max=99)) in flashes(page)
+    assert cart_items(app, client, FLORA) == {ROSE: 2}
+
+
+@pytest.mark.parametrize("code", ["²²²²²²", "①②③④⑤⑥", "１２３４５６", "12345²"])
+def test_a_code_in_other_digits_is_refused_before_sendy(app: Flask, client: FlaskClient, sandbox: Sandbox,
+                                                        code: str) -> None:
+    base = url(FLORA)
+    start_checkout(client, base, ROSE)
+
+    response = enter_code(client, base, code)  # was sent on to Sendy as the code
+
+    assert response.status_code == 400
+    assert field_errors(response) == {"code": tr(app, "ar", "The code has 6 digits.")}
+    assert sendy_calls(sandbox, ORDER_PATH) == 0
+    assert sandbox.orders == []
+
+
+VANITY_AND_FOREIGN_PHONES = [
+    pytest.param("０７７０１２３４５６７", id="fullwidth"),
+    pytest.param("०७७०१२३४५६७", id="devanagari"),
+    pytest.param("+९६४७७०१२३४५६७", id="devanagari-international"),
+    pytest.param("⁰⁷⁷⁰¹²³⁴⁵⁶⁷", id="superscript"),
+    pytest.param("0770 123 GJMP", id="vanity-letters"),
+    pytest.param("0770CALLNOW", id="vanity-word"),
+    pytest.param("+964 770 123 4567 ext. 2", id="extension"),
+    pytest.param("++9647701234567", id="two-plus"),
+    pytest.param("0770+1234567", id="plus-inside"),
+    pytest.param("+", id="only-plus"),
+]
+
+
+@pytest.mark.parametrize("typed", VANITY_AND_FOREIGN_PHONES)
+def test_phone_numbers_in_other_digits_or_letters_are_refused(typed: str) -> None:
+    with pytest.raises(PhoneError) as caught:  # phonenumbers alone read these as 9647701234567
+        normalize_phone(typed)
+    assert caught.value.kind == "format"
+
+
+@pytest.mark.parametrize("typed", ["+٩٦٤ ٧٧٠ ١٢٣ ٤٥٦٧", "۰۷۷۰-۱۲۳-۴۵۶۷", "\u200f٠٧٧٠ ١٢٣ ٤٥٦٧\u200e"])
+def test_phone_numbers_in_arabic_and_persian_digits_are_accepted(typed: str) -> None:
+    assert normalize_phone(typed) == PHONE
+
+
+@pytest.mark.parametrize("typed", ["０７７０１２３４５６７", "0770 123 GJMP"])
+def test_checkout_refuses_a_phone_in_other_digits(app: Flask, client: FlaskClient, sandbox: Sandbox,
+                                                  typed: str) -> None:
+    base = url(FLORA)
+    add_to_cart(client, base, ROSE)
+
+    response = fill_checkout(client, base, phone=typed)  # was accepted and sent a code to 9647701234567
+
+    assert response.status_code == 400
+    assert field_errors(response) == {"phone": tr(app, "ar", NOT_A_NUMBER)}
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 0
+
+
+# -- 2. typed errors: the service never words them ---------------------------------------------
+@pytest.mark.parametrize(("typed", "kind"), [
+    ("", "empty"), (" - ", "empty"), ("call me", "format"), ("+1 202 555 0123", "not_iraqi"),
+    ("017123456", "not_mobile")])
+def test_phone_errors_carry_a_kind_without_any_request(typed: str, kind: str) -> None:
+    with pytest.raises(PhoneError) as caught:  # no app, no request, no locale
+        normalize_phone(typed)
+    assert caught.value.kind == kind
+    assert str(caught.value) == kind
+
+
+def test_the_phone_service_does_not_import_the_forms() -> None:
+    code = "import sys, storefront.services.phone; print('storefront.forms' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.stdout.strip() == "False"
+
+
+# -- 3. odd data from Sendy --------------------------------------------------------------------
+GOOD_A = {"id": "pa", "sku": "GOOD-A", "name": "Good candle", "price": 5000}
+GOOD_B = {"id": "pb", "sku": "GOOD-B", "name": "Good soap", "price": 2500, "compareAtPrice": 3000}
+#: Products the sandbox delivers as they are; each must vanish alone (and be logged).
+POISONED = {
+    "huge-price": {"sku": "BAD", "name": "Gold", "price": 10**28},
+    "above-the-bound": {"sku": "BAD", "name": "Gold", "price": MAX_PRICE + 1},
+    "huge-compare": {"sku": "BAD", "name": "Gold", "price": 1000, "compareAtPrice": 10**28},
+    "superscript-compare": {"sku": "BAD", "name": "Gold", "price": 1000, "compareAtPrice": "²"},
+    "endless-compare": {"sku": "BAD", "name": "Gold", "price": 1000, "compareAtPrice": "9" * 5000},
+    "negative-compare": {"sku": "BAD", "name": "Gold", "price": 1000, "compareAtPrice": -1},
+    "boolean-compare": {"sku": "BAD", "name": "Gold", "price": 1000, "compareAtPrice": True},
+    "fraction-compare": {"sku": "BAD", "name": "Gold", "price": 1000, "compareAtPrice": 1500.5},
+    "text-compare": {"sku": "BAD", "name": "Gold", "price": 1000, "compareAtPrice": "soon"},
+    "name-is-an-object": {"sku": "BAD", "name": {"ar": "ذهب", "en": "Gold"}, "price": 1000},
+    "name-is-a-list": {"sku": "BAD", "name": ["Gold"], "price": 1000},
+}
+#: Everything else a storefront holds, broken once each beside a good one.
+BROKEN_EXTRAS = {
+    "categories": [{"id": "c-good", "name": "Candles"}, {"id": "c-bad", "name": {"en": "Soaps"}}],
+    "faqs": [{"question": "Do you deliver?", "answer": "Yes."}, {"question": ["Why?"], "answer": "Because."}],
+    "policies": [{"type": "shipping", "title": "Shipping", "content": "Two days."},
+                 {"type": "returns", "title": "Returns", "content": {"text": "never"}}],
+    "socialLinks": {"instagram": "https://instagram.com/odd", "facebook": {"url": "https://facebook.com/odd"},
+                    "tiktok": "javascript:alert(1)"},
+}
+CANDLES = 'Candles "Night" & co'
+CANDLE = 'Candle "Night" & co'
+WAX = 'Wax <b>"Noir"</b> & Sons'
+WA_PHONE = "9647801112233"
+
+
+def _store(slug: str, products: list[Any], **fields: Any) -> dict[str, Any]:
+    storefront = {"slug": slug, "name": f"Odd {slug}", "language": "en", "products": products, **fields}
+    return {"published": True, "storefront": storefront}
+
+
+def _candle_store(slug: str, **entry: Any) -> dict[str, Any]:
+    products = [{"id": "c1", "sku": "CANDLE-1", "name": CANDLE, "price": 7000},
+                {"id": "c2", "sku": "CANDLE-OUT", "name": WAX, "price": 9000, "inStock": False}]
+    store = _store(slug, products, name=CANDLES, whatsappPhone=WA_PHONE)
+    return {**store, **entry}
+
+
+ODD_STORES = [
+    *(_store(f"poison-{case}", [GOOD_A, product, GOOD_B]) for case, product in POISONED.items()),
+    _store("broken-extras", [GOOD_A], **BROKEN_EXTRAS),
+    _candle_store("candle-co"),  # no API key: orders go through WhatsApp
+    _candle_store("candle-keyed", apiKey="candle01.sk_sandbox_candle_secret", scopes=["orders:write"]),
+]
+
+
+@pytest.fixture(scope="module")
+def odd_data(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo seed plus the odd stores, as a SANDBOX_DATA file."""
+    path = tmp_path_factory.mktemp("odd") / "odd-stores.json"
+    path.write_text(json.dumps(ODD_STORES, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def odd_sandbox(odd_data: str) -> Sandbox:
+    """A fresh sandbox holding the odd stores."""
+    return Sandbox(odd_data)
+
+
+@pytest.fixture
+def odd_app(odd_sandbox: Sandbox) -> Iterator[Flask]:
+    """The storefront on the odd sandbox."""
+    app = create_app({"TESTING": True, "SANDBOX": odd_sandbox, "SENDY_BACKOFF": 0.0})
+    share_compiled_templates(app)
+    yield app
+    app.extensions["sendy"].close()
+
+
+@pytest.fixture
+def odd_client(odd_app: Flask) -> FlaskClient:
+    """A browser-like client of the odd storefront."""
+    return odd_app.test_client()
+
+
+def _card_skus(body: str) -> list[str]:
+    return re.findall(r'<li class="card">\s*<a href="[^"]*/p/([^"]+)"', body)
+
+
+def _skipped(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records
+            if r.name == "storefront.sendy" and r.levelno == logging.WARNING and "skipped" in r.getMessage()]
+
+
+@pytest.mark.parametrize("case", list(POISONED))
+def test_one_poisoned_product_leaves_the_store_up(odd_client: FlaskClient, caplog: pytest.LogCaptureFixture,
+                                                  case: str) -> None:
+    base = f"/poison-{case}"
+    with caplog.at_level(logging.WARNING, logger="storefront.sendy"):
+        home = odd_client.get(f"{base}/")
+
+    assert home.status_code == 200
+    body = home.get_data(as_text=True)
+    assert _card_skus(body) == ["GOOD-A", "GOOD-B"]
+    assert "Good candle" in body and "Good soap" in body and "Gold" not in body
+    assert odd_client.get(f"{base}/p/BAD").status_code == 404
+    assert odd_client.get(f"{base}/p/GOOD-B").status_code == 200
+    assert odd_client.get(f"{base}/?q=Gold").status_code == 200
+    logged = [m for m in _skipped(caplog) if "'BAD'" in m]
+    assert len(logged) == 1 and logged[0].startswith(f"store poison-{case}: skipped product #1 sku='BAD': ")
+
+
+def test_broken_categories_faqs_policies_and_links_drop_alone(odd_client: FlaskClient,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    base = "/broken-extras"
+    with caplog.at_level(logging.WARNING, logger="storefront.sendy"):
+        assert odd_client.get(f"{base}/").status_code == 200
+
+    faq = odd_client.get(f"{base}/faq")
+    assert faq.status_code == 200 and "Do you deliver?" in faq.get_data(as_text=True)
+    assert odd_client.get(f"{base}/policies/shipping").status_code == 200
+    assert odd_client.get(f"{base}/policies/returns").status_code == 404
+    about = odd_client.get(f"{base}/about").get_data(as_text=True)
+    assert "https://instagram.com/odd" in about and "facebook.com/odd" not in about and "javascript:" not in about
+    assert sorted(m.removeprefix("store broken-extras: skipped ") for m in _skipped(caplog)) == [
+        "FAQ #1: no question",
+        "category #1 id='c-bad': no id or no name",
+        "policy #1 type='returns': no content",
+        "social link facebook: not an http(s) URL",
+        "social link tiktok: not an http(s) URL",
+    ]
+
+
+class _Unreadable(Mapping[str, Any]):
+    """A JSON object that fails when read: any item the parser did not foresee."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise RuntimeError("unforeseen")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["sku"])
+
+    def __len__(self) -> int:
+        return 1
+
+
+class _Links(dict[str, Any]):
+    """Social links whose facebook entry fails when read."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key == "facebook":
+            raise RuntimeError("unforeseen")
+        return super().get(key, default)
+
+
+def test_an_unforeseen_failure_drops_only_that_item(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="storefront.sendy"):
+        store = parse_store({
+            "slug": "odd", "name": "Odd",
+            "products": [GOOD_A, _Unreadable(), GOOD_B],
+            "categories": [_Unreadable(), {"id": "c1", "name": "One"}],
+            "faqs": [{"question": "Q?", "answer": "A."}, _Unreadable()],
+            "policies": [_Unreadable(), {"type": "terms", "title": "Terms", "content": "Be nice."}],
+            "socialLinks": _Links(instagram="https://instagram.com/odd", facebook="https://facebook.com/odd"),
+        })
+
+    assert [p.sku for p in store.products] == ["GOOD-A", "GOOD-B"]
+    assert [c.id for c in store.categories] == ["c1"]
+    assert [f.question for f in store.faqs] == ["Q?"]
+    assert [p.type for p in store.policies] == ["terms"]
+    assert [link.network for link in store.social_links] == ["instagram"]
+    assert sorted(_skipped(caplog)) == [
+        "store odd: skipped FAQ #1: unreadable (RuntimeError)",
+        "store odd: skipped category #0: unreadable (RuntimeError)",
+        "store odd: skipped policy #0: unreadable (RuntimeError)",
+        "store odd: skipped product #1: unreadable (RuntimeError)",
+        "store odd: skipped social link facebook: unreadable (RuntimeError)",
+    ]
+
+
+@pytest.mark.parametrize("price", [
+    10**28, MAX_PRICE + 1, -1, 12.5, True, False, "free", "²", "①", "١٢٣", "9" * 5000, "-5", " ",
+    float("inf"), float("nan"), 1e28, [], {}, [1000]])
+def test_prices_that_are_not_sane_whole_dinars_hide_the_product(price: Any) -> None:
+    store = parse_store({"slug": "odd", "name": "Odd", "products": [
+        GOOD_A, {"sku": "BAD", "name": "Bad", "price": price}, {"sku": "BAD2", "name": "Bad 2", "price": 1000,
+                                                                  "compareAtPrice": price}]})
+    assert [p.sku for p in store.products] == ["GOOD-A"]
+
+
+@pytest.mark.parametrize(("price", "parsed"), [(0, 0), (MAX_PRICE, MAX_PRICE), ("2500", 2500), (3000.0, 3000),
+                                               (" 75 ", 75)])
+def test_sane_prices_are_kept(price: Any, parsed: int) -> None:
+    store = parse_store({"slug": "odd", "name": "Odd", "products": [
+        {"sku": "OK", "name": "Ok", "price": price, "compareAtPrice": None, "imageUrls": "https://x.example/a.png"}]})
+    assert [(p.sku, p.price, p.compare_at_price, p.image_urls) for p in store.products] == [("OK", parsed, None, ())]
+
+
+# -- 4. WhatsApp messages are plain text ---------------------------------------------------------
+def _whatsapp_text(body: str) -> str:
+    """The prefilled message of the page's single wa.me link, decoded as WhatsApp will."""
+    hrefs = re.findall(r'href="(https://wa\.me/[^"]*)"', body)
+    assert len(hrefs) == 1, hrefs
+    parts = urlsplit(html.unescape(hrefs[0]))  # the href is HTML-escaped once, as it must be
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "wa.me", f"/{WA_PHONE}")
+    return parse_qs(parts.query, strict_parsing=True)["text"][0]
+
+
+@pytest.mark.parametrize(("prefix", "lang"), [("", "en"), ("/ar", "ar")])
+def test_whatsapp_hello_is_plain_text(odd_app: Flask, odd_client: FlaskClient, prefix: str, lang: str) -> None:
+    page = odd_client.get(f"/candle-co{prefix}/about")
+    assert page.status_code == 200
+    assert _whatsapp_text(page.get_data(as_text=True)) == tr(odd_app, lang, "Hello %(store)s", store=CANDLES)
+    assert _whatsapp_text(page.get_data(as_text=True)).endswith('Candles "Night" & co')
+
+
+@pytest.mark.parametrize(("prefix", "lang"), [("", "en"), ("/ar", "ar")])
+def test_whatsapp_restock_question_is_plain_text(odd_app: Flask, odd_client: FlaskClient, prefix: str,
+                                                 lang: str) -> None:
+    page = odd_client.get(f"/candle-co{prefix}/p/CANDLE-OUT")
+    assert page.status_code == 200
+    expected = tr(odd_app, lang, "Hello, is %(name)s (%(sku)s) coming back in stock?", name=WAX, sku="CANDLE-OUT")
+    assert _whatsapp_text(page.get_data(as_text=True)) == expected
+    if lang == "en":
+        assert expected == 'Hello, is Wax <b>"Noir"</b> & Sons (CANDLE-OUT) coming back in stock?'
+
+
+def test_whatsapp_order_of_the_cart_is_plain_text(odd_client: FlaskClient) -> None:
+    add_to_cart(odd_client, "/candle-co", "CANDLE-1", "2")
+    page = odd_client.get("/candle-co/checkout")
+    assert page.status_code == 200
+    assert _whatsapp_text(page.get_data(as_text=True)) == (
+        'Hello Candles "Night" & co, I would like to order: Candle "Night" & co')
+
+
+def test_whatsapp_about_a_placed_order_is_plain_text(odd_client: FlaskClient, odd_sandbox: Sandbox) -> None:
+    page = place_order(odd_client, odd_sandbox, "/candle-keyed", "CANDLE-1")
+    assert page.status_code == 200
+    public_id = odd_sandbox.orders[0]["response"]["publicId"]
+    assert _whatsapp_text(page.get_data(as_text=True)) == f'Hello Candles "Night" & co, about my order {public_id}'
+
+
+def test_whatsapp_about_an_unconfirmed_order_is_plain_text(odd_client: FlaskClient, odd_sandbox: Sandbox) -> None:
+    start_checkout(odd_client, "/candle-keyed", "CANDLE-1")
+    code = odd_sandbox.last_otp(PHONE)
+    assert code
+    odd_sandbox.faults.add("order", "timeout_after", times=1)
+
+    page = enter_code(odd_client, "/candle-keyed", code)
+
+    assert page.status_code == 400
+    body = page.get_data(as_text=True)
+    refs = re.findall(r'<bdi dir="ltr">([0-9A-Z]{8})</bdi>', body)
+    assert len(refs) == 1
+    assert _whatsapp_text(body) == f'Hello Candles "Night" & co, did you receive my order {refs[0]}?'
