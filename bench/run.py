@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -155,7 +156,7 @@ def start_gunicorn(procs: Processes, tmp: Path, name: str, *, sendy_url: str, ke
     env.update({"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
                 "GUNICORN_THREADS": str(THREADS), "GUNICORN_LOG_LEVEL": "warning",
                 "SENDY_BASE_URL": sendy_url, "SENDY_API_KEYS": json.dumps(keys), "SECRET_KEY": SECRET,
-                "STOREFRONT_ENV": "development", "LOG_FORMAT": "json", "PLATFORM_HOST": "127.0.0.1"})
+                "STOREFRONT_ENV": "development", "LOG_FORMAT": "json", "PLATFORM_HOST": f"127.0.0.1:{port}"})
     if redis_url:
         env["REDIS_URL"] = redis_url
     log = tmp / f"{name}.log"
@@ -403,6 +404,60 @@ def run(report: Report, procs: Processes, tmp: Path, sandbox: Sandbox, sendy_url
         finally:
             procs.stop(server.proc)
     sandbox.reset()
+    hanging_sendy(report, procs, tmp, sandbox, sendy_url)
+
+
+HANG = 20.0  # seconds Sendy takes to answer while it "hangs" (longer than any budget)
+HANG_SHOPPERS = 16
+HANG_SECONDS = 6.0
+CACHED_BUDGET = 1.0  # a cached page while Sendy hangs: well under a second
+GIVE_UP_BUDGET = 3.5  # a page waiting on a hanging Sendy: its 3 s budget, and a little
+
+
+def hanging_sendy(report: Report, procs: Processes, tmp: Path, sandbox: Sandbox, sendy_url: str) -> None:
+    """Sendy hangs for 16 shoppers on uncached stores: a cached page still answers at once."""
+    server = start_gunicorn(procs, tmp, "hanging", sendy_url=sendy_url, keys=sandbox.demo_api_keys())
+    try:
+        wait_http(server, "/healthz")
+        warm(server.base, [PAGES["home"]])
+        sandbox.faults.add("storefront", "latency", seconds=HANG)
+        stop = time.monotonic() + HANG_SECONDS
+        waits: list[float] = []
+        statuses: Counter[int] = Counter()
+
+        def shopper(n: int) -> None:
+            with httpx.Client(timeout=HANG + 5) as http:
+                i = 0
+                while time.monotonic() < stop:
+                    started = time.perf_counter()
+                    statuses[http.get(f"{server.base}/uncached-{n}-{i}/").status_code] += 1
+                    waits.append(time.perf_counter() - started)
+                    i += 1
+
+        threads = [threading.Thread(target=shopper, args=(n,), daemon=True) for n in range(HANG_SHOPPERS)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)  # every thread is waiting on Sendy, or turned away
+        cached = []
+        with httpx.Client(timeout=30) as http:
+            while time.monotonic() < stop - 0.5:
+                started = time.perf_counter()
+                assert http.get(server.base + PAGES["home"]).status_code == 200
+                cached.append(time.perf_counter() - started)
+                time.sleep(0.1)
+        for t in threads:
+            t.join(HANG + 10)
+    finally:
+        sandbox.faults.clear()
+        procs.stop(server.proc)
+    report.check(f"Sendy hangs for {HANG_SHOPPERS} shoppers on uncached stores: a cached home page",
+                 f"p50 {median(cached) * 1000:.0f} ms, max {max(cached) * 1000:.0f} ms over {len(cached)} views",
+                 f"max < {CACHED_BUDGET * 1000:.0f} ms (2 workers x {THREADS} threads)", max(cached) < CACHED_BUDGET)
+    report.check("... and the uncached pages themselves",
+                 f"{sum(statuses.values())} answers {dict(statuses)}, p50 {median(waits) * 1000:.0f} ms, "
+                 f"max {max(waits) * 1000:.0f} ms",
+                 f"friendly 503 within {GIVE_UP_BUDGET:.1f} s (read budget 3 s; bulkhead 2 per process)",
+                 set(statuses) <= {503} and max(waits) < GIVE_UP_BUDGET)
 
 
 def main() -> int:

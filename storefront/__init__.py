@@ -11,12 +11,13 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from storefront import hosts, i18n, observability, security
+from storefront import hosts, i18n, observability, page_cache, security, session, state
 from storefront.config import ENV_NAMES, Settings, load_settings
 from storefront.extensions import babel, cache, compress, csrf
 from storefront.hosts import StorefrontFlask
 from storefront.sendy import SendyClient
-from storefront.services import limits, pages
+from storefront.services import limits
+from storefront.services import sendy as sendy_service
 
 ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_URL = "http://sendy.sandbox"
@@ -39,13 +40,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
                    default_translation_directories=str(ROOT / "translations"))
+    observability.init_app(app, json_logs=settings.json_logs)  # request ids before CSRF runs
     cache.init_app(app)
     csrf.init_app(app)
+    session.init_app(app)
+    state.init_app(app, settings.redis_url)
     limits.init_app(app, settings.redis_url)
-    pages.init_app(app, shared=bool(settings.redis_url))
+    sendy_service.init_app(app)
+    page_cache.init_app(app, shared=bool(settings.redis_url))
     _register_views(app)
     security.init_app(app)
-    observability.init_app(app, json_logs=settings.json_logs)
     compress.init_app(app)
     app.after_request(_close_streamed_body)
     hosts.init_app(app, settings.store_domains, settings.platform_hosts)
@@ -94,6 +98,8 @@ def _init_sendy(app: Flask, settings: Settings) -> None:
     app.extensions["sendy"] = SendyClient(
         base_url or SANDBOX_URL, transport=transport, timeout=settings.sendy_timeout,
         retries=app.config.get("SENDY_RETRIES", 2), backoff=app.config.get("SENDY_BACKOFF", 0.2),
+        read_budget=app.config.get("SENDY_READ_BUDGET", 3.0),
+        concurrency=app.config.get("SENDY_CONCURRENCY", 2),
     )
 
 

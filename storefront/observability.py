@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from typing import Any
@@ -76,12 +77,28 @@ def healthz() -> Response:
     return jsonify(status="ok")
 
 
+READY_TTL = 5.0
+_ready_lock = threading.Lock()
+
+
 @bp.route("/readyz")
 def readyz() -> tuple[Response, int]:
-    """Readiness: can we reach Sendy and (when configured) Redis? No secrets in the answer."""
-    checks = {"sendy": _check_sendy(), "redis": _check_redis()}
+    """Readiness: can we reach Sendy and (when configured) Redis? No secrets in the answer.
+
+    The answer is reused for a few seconds, so frequent probes cost Sendy and Redis nothing.
+    """
+    checks = _readiness()
     ready = all(v in ("ok", "not configured") for v in checks.values())
     return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
+
+
+def _readiness() -> dict[str, str]:
+    memo = current_app.extensions.setdefault("readiness", {"at": -READY_TTL, "checks": {}})
+    with _ready_lock:  # one probe at a time checks; the others reuse its answer
+        if time.monotonic() - memo["at"] >= READY_TTL:
+            memo["checks"] = {"sendy": _check_sendy(), "redis": _check_redis()}
+            memo["at"] = time.monotonic()
+        return dict(memo["checks"])
 
 
 def _check_sendy() -> str:
@@ -94,13 +111,10 @@ def _check_sendy() -> str:
 
 
 def _check_redis() -> str:
-    url = current_app.extensions["settings"].redis_url
-    if not url:
+    if not current_app.extensions["settings"].redis_url:
         return "not configured"
     try:
-        import redis
-
-        redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
+        current_app.extensions["state"].ping()  # the state store's pooled connection
     except Exception:
         logging.getLogger("storefront.health").warning("readiness: redis unreachable")
         return "unavailable"

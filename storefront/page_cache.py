@@ -1,12 +1,22 @@
-"""Service layer: rendered catalog pages, replayed for a minute because they are the same for everyone.
+"""WSGI middleware: rendered catalog pages, replayed for a minute because they are the same for everyone.
 
 Catalog pages carry no CSRF token, no cart count, no cookie and no per-shopper language (the
-language is in the URL): a WSGI middleware keeps each finished response (headers and body, per
-compression variant) and replays it to the next shoppers without running the app, like a CDN
-would. Only responses the app marked ``Cache-Control: public`` without a cookie are kept;
-search results are not (unbounded keys). ``forget`` drops a store's pages by bumping its
-generation number. With Redis each process also keeps what it read for ``LOCAL_TTL`` seconds,
-so a hit costs no network round trip; other workers see an invalidation within those seconds.
+language is in the URL): this middleware keeps each finished response (headers and body) and
+replays it to the next shoppers without running the app, as a CDN would.
+
+- Only ``GET`` responses the app marked ``Cache-Control: public``, with status 200 and no cookie,
+  are kept, and only for URLs whose query names real variants: each of ``CACHEABLE_ARGS`` at
+  most once (the views answer 404 to an unknown category). Any other query (search, tracking
+  parameters) is answered by the app and not kept, so no URL flood can grow the cache.
+- Pages live in this process's memory, in a bounded store (``MAX_PAGES``), never in Redis: no
+  amount of page traffic can push out what the state store keeps (locks, receipts, limits).
+- Compression is negotiated once, here, with werkzeug's ``Accept-Encoding`` parser (``q=0``
+  honoured, malformed entries ignored): the header is rewritten to the one encoding chosen, so
+  flask-compress and this cache agree by construction. A page is stored under the encoding it
+  actually has (its ``Content-Encoding``), and served only to clients that accept it.
+- ``forget`` drops a store's pages by bumping its generation number in the state store, shared
+  by every worker; with Redis each process re-reads a generation at most every ``LOCAL_TTL``
+  seconds, so a hit costs no network round trip.
 """
 
 from __future__ import annotations
@@ -16,19 +26,21 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
-from cachelib import BaseCache, SimpleCache
+from cachelib import SimpleCache
 from flask import Flask, current_app
-from werkzeug.datastructures import Accept
+from werkzeug.http import parse_accept_header
 
 from storefront.config import SLUG
-from storefront.extensions import cache
 from storefront.observability import request_id
+from storefront.state import State
 
 PAGE_TTL = 60
 LOCAL_TTL = 5
+MAX_PAGES = 1_000
 CACHEABLE_ARGS = frozenset({"category"})
+ENCODINGS = ("br", "gzip")
 _NOT_STORES = frozenset({"static", "healthz", "readyz", "favicon.ico", "robots.txt"})
 access_log = logging.getLogger("storefront.access")
 log = logging.getLogger("storefront.pages")
@@ -45,51 +57,55 @@ class Page:
 
 def forget(slug: str) -> None:
     """Named invalidator: every cached page of this store is stale from now on."""
-    generation = (cache.get(f"pagegen:{slug}") or 0) + 1
-    cache.set(f"pagegen:{slug}", generation, timeout=0)
-    local = current_app.extensions.get("local_pages")
-    if local:
-        local.delete(f"pagegen:{slug}")
+    current_app.extensions["state"].incr(f"pagegen:{slug}", 400 * 24 * 3600)
+    current_app.extensions["page_cache"].generations.delete(slug)
 
 
-def _variant(accept_encoding: str) -> str:
-    """The compression the app will choose for this Accept-Encoding (br, then gzip)."""
-    accepted = Accept(_parse_accept(accept_encoding))
-    return accepted.best_match(["br", "gzip"]) or "identity"
+def negotiate_encoding(environ: dict[str, Any]) -> str:
+    """The compression this client gets (br, then gzip, else identity); the header is set to it."""
+    accepted = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING", ""))
+    chosen = accepted.best_match(ENCODINGS) or "identity"
+    environ["HTTP_ACCEPT_ENCODING"] = chosen
+    return chosen
 
 
-def _parse_accept(header: str) -> list[tuple[str, float]]:
-    items = []
-    for part in header.split(","):
-        name, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                continue
-        if name:
-            items.append((name.strip().lower(), q))
-    return items
+def variant_query(query: str) -> str | None:
+    """The query in canonical form when it names only cacheable variants, else None."""
+    if not query:
+        return ""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names) or not set(names) <= CACHEABLE_ARGS or any(not v for _, v in pairs):
+        return None
+    return urlencode(sorted(pairs))
 
 
 class PageCache:
     """WSGI middleware replaying public catalog pages (see the module docstring)."""
 
-    def __init__(self, app: Flask, wsgi: Callable[..., Any], shared: BaseCache, local: SimpleCache | None):
-        self.app, self.wsgi, self.shared, self.local = app, wsgi, shared, local
+    def __init__(self, wsgi: Callable[..., Any], state: State, *, shared: bool) -> None:
+        self.wsgi, self.state = wsgi, state
+        self.pages = SimpleCache(threshold=MAX_PAGES, default_timeout=PAGE_TTL)
+        #: slug → generation, re-read from the state store every LOCAL_TTL seconds when shared
+        self.generations = SimpleCache(threshold=10_000, default_timeout=LOCAL_TTL if shared else 0)
+        self.shared = shared
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        encoding = negotiate_encoding(environ)
         try:
             key = self._key(environ)
-            page = self._read(key) if key else None
-        except Exception:  # the cache is down: the app still answers (and reports it)
+        except Exception:  # the state store is down: the app still answers (and reports it)
             log.warning("page cache unavailable", exc_info=True)
-            key = page = None
+            key = None
         if key is None:
             return self.wsgi(environ, start_response)
+        page = self.pages.get(f"{key}|{encoding}")
         if page is not None:
             return self._replay(page, environ, start_response)
+        return self._render(key, encoding, environ, start_response)
+
+    def _render(self, key: str, encoding: str, environ: dict[str, Any],
+                start_response: Callable[..., Any]) -> Iterable[bytes]:
         captured: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -105,10 +121,11 @@ class PageCache:
             if hasattr(body, "close"):
                 body.close()
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "x-request-id"]
-        try:
-            self.shared.set(key, Page(captured["status"], headers, data), timeout=PAGE_TTL)
-        except Exception:
-            log.warning("page cache unavailable", exc_info=True)
+        actual = next((v.strip().lower() for k, v in headers if k.lower() == "content-encoding"), "identity")
+        # Served to the clients that chose ``encoding`` only if that is what they can read: the
+        # encoding they chose, or none (a body too small to compress).
+        bucket = encoding if actual in (encoding, "identity") else actual
+        self.pages.set(f"{key}|{bucket}", Page(captured["status"], headers, data))
         return [data]
 
     def _key(self, environ: dict[str, Any]) -> str | None:
@@ -118,24 +135,18 @@ class PageCache:
         slug = path.split("/", 2)[1] if path.count("/") >= 1 else ""
         if slug in _NOT_STORES or not SLUG.match(slug):
             return None
-        query = environ.get("QUERY_STRING", "")
-        if query and not {k for k, _ in parse_qsl(query, keep_blank_values=True)} <= CACHEABLE_ARGS:
+        query = variant_query(environ.get("QUERY_STRING", ""))
+        if query is None:
             return None
-        generation = self._read(f"pagegen:{slug}", missing=0)
-        variant = _variant(environ.get("HTTP_ACCEPT_ENCODING", ""))
         host = environ.get("HTTP_HOST", "")
-        return f"page:{slug}:{generation}:{environ['wsgi.url_scheme']}://{host}{path}?{query}|{variant}"
+        return f"{slug}:{self._generation(slug)}:{environ['wsgi.url_scheme']}://{host}{path}?{query}"
 
-    def _read(self, key: str, missing: Any = None) -> Any:
-        """From this process's copy, else the shared cache (then kept here a few seconds)."""
-        value = self.local.get(key) if self.local else None
-        if value is None:
-            value = self.shared.get(key)
-            if value is None:
-                value = missing
-            if value is not None and self.local:
-                self.local.set(key, value)
-        return value
+    def _generation(self, slug: str) -> int:
+        generation = self.generations.get(slug)
+        if generation is None:
+            generation = int(self.state.get(f"pagegen:{slug}") or 0)
+            self.generations.set(slug, generation)
+        return int(generation)
 
     def _replay(self, page: Page, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         started = time.perf_counter()
@@ -158,7 +169,6 @@ def _cacheable(captured: dict[str, Any]) -> bool:
 
 def init_app(app: Flask, shared: bool) -> None:
     """Put the page cache in front of the app (inside the host router, which maps domains)."""
-    local = SimpleCache(threshold=500, default_timeout=LOCAL_TTL) if shared else None
-    app.extensions["local_pages"] = local
-    backend = app.extensions["cache"][cache]
-    app.wsgi_app = PageCache(app, app.wsgi_app, backend, local)  # type: ignore[method-assign]
+    middleware = PageCache(app.wsgi_app, app.extensions["state"], shared=shared)
+    app.extensions["page_cache"] = middleware
+    app.wsgi_app = middleware  # type: ignore[method-assign]

@@ -215,7 +215,7 @@ def install_clock(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> Clock:
     """Jump ahead in time without sleeping: code limits, code expiry and Sendy's own clock."""
     fake = Clock()
     for module in ("limits.storage.memory", "storefront.services.limits",
-                   "storefront.services.checkout", "storefront.views.checkout"):
+                   "storefront.services.checkout", "storefront.state"):
         monkeypatch.setattr(f"{module}.time", fake)
     monkeypatch.setattr(sandbox, "clock", fake.time)
     return fake

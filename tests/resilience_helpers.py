@@ -10,7 +10,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -59,6 +59,8 @@ def forget_everything(app: Flask) -> None:
     """A cold cache: what a freshly restarted worker has (fresh and stale copies gone)."""
     with app.app_context():
         cache.clear()
+    app.extensions["page_cache"].pages.clear()
+    app.extensions["sendy_remembered"].clear()
 
 
 def expire(app: Flask, endpoint: str, slug: str, province: str = "BG") -> None:
@@ -116,6 +118,28 @@ def stop(server: BaseWSGIServer) -> None:
     server.server_close()
 
 
+def at_once(actions: list[Callable[[], Any]]) -> list[Any]:
+    """Run the actions on threads released at the same instant (bounded); their results, in order."""
+    barrier = threading.Barrier(len(actions))
+    results: list[Any] = [None] * len(actions)
+
+    def run(i: int) -> None:
+        barrier.wait(timeout=10)
+        try:
+            results[i] = actions[i]()
+        except Exception as exc:  # reported below, not swallowed
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert not errors, errors
+    return results
+
+
 class _Later:
     """``time`` moved ahead by a fixed number of seconds (``sleep``, ``monotonic`` stay real)."""
 
@@ -133,7 +157,7 @@ def later(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox, seconds: float) -> 
     """Jump ``seconds`` ahead for the code limits, the checkout and Sendy's own clock."""
     moved = _Later(seconds)
     for module in ("limits.storage.memory", "storefront.services.limits",
-                   "storefront.services.checkout", "storefront.views.checkout"):
+                   "storefront.services.checkout", "storefront.state"):
         monkeypatch.setattr(f"{module}.time", moved)
     monkeypatch.setattr(sandbox, "clock", moved.time)
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
+from resilience_helpers import serve_wsgi, stop
 
 from storefront import create_app
 from storefront.digits import ascii_digits
@@ -62,15 +61,11 @@ def served() -> Iterator[tuple[str, Sandbox]]:
     """The storefront on a fresh sandbox, served over HTTP: (base URL, sandbox)."""
     sandbox = Sandbox(demo=False)
     app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="storefront-http", daemon=True)
-    thread.start()
+    server, base = serve_wsgi(app, "storefront-http")
     try:
-        yield f"http://127.0.0.1:{server.server_port}", sandbox
+        yield base, sandbox
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        stop(server)
         app.extensions["sendy"].close()
 
 

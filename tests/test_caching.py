@@ -16,6 +16,7 @@ from storefront.extensions import cache
 from storefront.sendy import SendyUnavailable
 from storefront.sendy.sandbox import Sandbox
 from storefront.services import addresses, catalog
+from storefront.services.sendy import invalidate
 
 STOREFRONT = "/api/v1/public/storefronts/{}"
 PROVINCES = "/api/v1/address-reference/provinces"
@@ -116,7 +117,7 @@ def test_unpublished_store_drops_its_stale_copy(app: Flask, client: FlaskClient,
     forget(app, FLORA)
     page(client, f"/{FLORA}/", status=404)
     with app.app_context():
-        cache.delete(f"store:{FLORA}")  # the short-lived "not found" is gone too
+        invalidate(f"store:{FLORA}")  # the short-lived "not found" is gone too
     sandbox.faults.add("storefront", "status", status=500)
     page(client, f"/{FLORA}/", status=503)  # an outage does not bring the unpublished store back
 

@@ -126,7 +126,7 @@ def test_three_codes_per_phone_per_10_minutes(app, client, sandbox, clock, slug,
     other_client = app.test_client()
     add_to_cart(other_client, url(other), SKU[other])
     response = fill_checkout(other_client, url(other))
-    assert response.status_code == 400
+    assert response.status_code == 429
     other_lang = "ar" if other == FLORA else "en"
     assert _shows_limit(app, other_lang, PHONE_LIMIT, field_errors(response)["phone"])
     assert sendy_calls(sandbox, SEND_OTP_PATH) == 3
@@ -173,7 +173,7 @@ def test_ten_sends_per_connection_per_hour(app, client, sandbox, clock, slug, ur
 
     response = fill_checkout(client, base, phone="0770 123 4599")
 
-    assert response.status_code == 400
+    assert response.status_code == 429
     assert _shows_limit(app, lang, IP_LIMIT, field_errors(response)["phone"])
     assert sendy_calls(sandbox, SEND_OTP_PATH) == 10
     assert sandbox.last_otp("9647701234599") is None
@@ -227,7 +227,7 @@ def test_sendy_refusing_more_codes(app, client, sandbox, slug, url_lang, lang):
 
     response = fill_checkout(client, base)
 
-    assert response.status_code == 400
+    assert response.status_code == 429
     message = tr(app, lang, "Too many codes were sent to this number. Please try again later.")
     assert ("error", message) in flashes(response)
     assert cart_items(app, client, slug) == {SKU[slug]: 1}

@@ -223,8 +223,11 @@ def test_category_filter_includes_sub_categories(site: FlaskClient) -> None:
     assert sorted(boxes) == ["FLR-BOX-CHOC", "FLR-BOX-ROSE"]
 
 
-def test_unknown_category_shows_everything(site: FlaskClient) -> None:
-    assert len(card_skus(get(site, f"/{FLORA}/?category=nope").get_data(as_text=True))) == 14
+def test_unknown_category_is_not_found(site: FlaskClient) -> None:
+    """Made-up categories are 404s, never a new cacheable page (and a real one still works)."""
+    get(site, f"/{FLORA}/?category=nope", status=404)
+    get(site, f"/{FLORA}/?category=", status=404)
+    assert len(card_skus(get(site, f"/{FLORA}/").get_data(as_text=True))) == 14
 
 
 def test_search_by_name_sku_and_description(site: FlaskClient) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from resilience_helpers import at_once, free_port
 
 from storefront.sendy.sandbox import Sandbox, serve_in_thread
 
@@ -28,12 +29,6 @@ SECRET = "s3cr3t-" + "x" * 40
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 pytestmark = pytest.mark.skipif(not shutil.which("redis-server"),
                                 reason="redis-server not installed (make test installs it)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait(url: str, seconds: float = 20) -> None:
@@ -50,7 +45,7 @@ def _wait(url: str, seconds: float = 20) -> None:
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                              "--appendonly", "no"], stdout=subprocess.DEVNULL)
     try:
@@ -78,12 +73,12 @@ def sendy() -> Iterator[tuple[Sandbox, str]]:
 @pytest.fixture(scope="module")
 def gunicorn(redis_url: str, sendy: tuple[Sandbox, str], tmp_path_factory) -> Iterator[tuple[str, Path]]:
     sandbox, sendy_url = sendy
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("gunicorn") / "stderr.log"
     env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
            "SENDY_BASE_URL": sendy_url, "SENDY_API_KEYS": json.dumps(sandbox.demo_api_keys()),
            "SECRET_KEY": SECRET, "REDIS_URL": redis_url, "STOREFRONT_ENV": "development",
-           "LOG_FORMAT": "json", "PLATFORM_HOST": "127.0.0.1"}
+           "LOG_FORMAT": "json", "PLATFORM_HOST": f"127.0.0.1:{port}"}
     with log.open("wb") as stderr:
         proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
                                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
@@ -199,3 +194,77 @@ def test_logs_never_carry_the_key_or_codes(gunicorn, sendy) -> None:
     for key in sandbox.demo_api_keys().values():
         assert key not in text and key.split(".", 1)[1] not in text
     assert '"level": "info"' in text  # the log was written at all
+
+
+# -- holding under attack, across two workers -------------------------------------------------
+def _sends(sandbox: Sandbox) -> int:
+    return sum(1 for m, p in sandbox.requests if m == "POST" and p.endswith("/orders/send-otp"))
+
+
+def _order_calls(sandbox: Sandbox) -> int:
+    return sum(1 for m, p in sandbox.requests if m == "POST" and p.endswith("/orders/storefront"))
+
+
+def _ready(base: str, phone: str) -> tuple[Shopper, dict[str, str]]:
+    """A shopper with a cart and a filled delivery form, about to press Continue."""
+    shopper = Shopper(base)
+    assert shopper.request("POST", "/flora-baghdad/en/cart/add", data={"sku": "FLR-ROSE-12"}).status_code == 303
+    areas = shopper.request("GET", "/flora-baghdad/en/checkout/areas?province=BG").json()
+    return shopper, {"csrf_token": shopper.token("/flora-baghdad/en/checkout"), "action": "continue",
+                     "name": "Ali Hassan", "phone": phone, "province": "BG", "area": areas[0]["id"],
+                     "address": "Karrada, near the mosque"}
+
+
+def test_two_workers_send_one_code_to_a_burst_for_one_phone(gunicorn, sendy) -> None:
+    base, _ = gunicorn
+    sandbox, _ = sendy
+    before = _sends(sandbox)
+    ready = [_ready(base, "0770 555 0101") for _ in range(16)]
+
+    responses = at_once([lambda s=s, f=f: s.request("POST", "/flora-baghdad/en/checkout", data=f) for s, f in ready])
+
+    assert _sends(sandbox) - before == 1  # was 8 with two workers
+    assert sorted(r.status_code for r in responses) == [303] + [429] * 15
+    for shopper, _ in ready:
+        shopper.close()
+
+
+def test_two_workers_send_one_order_for_a_burst_of_submits(gunicorn, sendy) -> None:
+    base, _ = gunicorn
+    sandbox, _ = sendy
+    shopper, form = _ready(base, "0770 555 0102")
+    assert shopper.request("POST", "/flora-baghdad/en/checkout", data=form).status_code == 303
+    code_form = {"csrf_token": shopper.token("/flora-baghdad/en/checkout/code"), "action": "verify",
+                 "code": sandbox.last_otp("9647705550102")}
+    cookies = dict(shopper.http.cookies)
+    clicks = []
+    for _ in range(8):  # one browser, eight clicks: each its own connection, any worker
+        click = Shopper(base)
+        click.http.cookies.update(cookies)
+        clicks.append(click)
+    before = _order_calls(sandbox)
+
+    responses = at_once([lambda c=c: c.request("POST", "/flora-baghdad/en/checkout/code", data=code_form)
+                        for c in clicks])
+
+    assert _order_calls(sandbox) - before == 1  # sometimes 2 before
+    locations = {r.headers.get("location") for r in responses if r.status_code == 303}
+    assert len(locations) == 1 and "/orders/" in locations.pop()
+    for click in (shopper, *clicks):
+        click.close()
+
+
+def test_a_flood_of_urls_writes_nothing_to_redis(gunicorn, redis_url) -> None:
+    import redis
+
+    base, _ = gunicorn
+    r = redis.Redis.from_url(redis_url)
+    with httpx.Client(base_url=base) as http:
+        for path in ("/flora-baghdad/", "/flora-baghdad/en/faq", "/tigris-tech/"):
+            assert http.get(path).status_code == 200
+        keys = r.dbsize()
+        statuses = {http.get(f"/flora-baghdad/?category=flood{i}").status_code for i in range(300)}
+        statuses |= {http.get(f"/no-such-store-{i}/").status_code for i in range(100)}
+    assert statuses == {404}
+    assert r.dbsize() == keys  # was +20 KB per URL: pages and "not found" marks live in memory, bounded
+    r.close()

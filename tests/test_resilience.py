@@ -65,6 +65,8 @@ BREAK_TEXT = "We couldn't reach the store right now. Please try again in a minut
 NO_PROVINCES = "We couldn't load the list of governorates. Please try again in a minute."
 NO_AREAS = "We couldn't load the areas. Please try again."
 NOT_REACHED = "We couldn't reach the store. Your cart and details are saved — please try again."
+MAYBE_SENT = ("We couldn't confirm that your code was sent. If it arrives, enter it below; "
+              "if not, ask for a new one when the timer ends.")
 NOT_CONFIRMED = ("We couldn't confirm your order. Your cart is saved: wait a moment, then press the "
                  "button again — your order will not be placed twice.")
 
@@ -270,7 +272,12 @@ def test_send_code_fails(app, client, sandbox, failure):
     response = fill_checkout(client, CHECKOUT)
 
     assert_sane(response, where)
-    assert response.status_code in (400, 429, 503), f"{where}: {response.status_code}"
+    if failure in ("timeout", "malformed", "timeout_after"):  # the answer was lost: a code may come
+        assert_code_may_come(app, client, response, where)
+        assert_cart_intact(app, client, sandbox, CHECKOUT, where)
+        assert sandbox.orders == []
+        return
+    assert response.status_code == 400, f"{where}: {response.status_code}"
     assert_typed_kept(response, where, area=True)
     # No order is being placed at this step: the message must not talk about one.
     assert ("error", tr(app, "en", NOT_REACHED)) in flashes(response), f"{where}: {flashes(response)}"
@@ -279,6 +286,15 @@ def test_send_code_fails(app, client, sandbox, failure):
     again = fill_checkout(client, CHECKOUT)
     assert again.status_code == 303 and again.headers["Location"].endswith("/checkout/code"), where
     assert sandbox.orders == []
+
+
+def assert_code_may_come(app: Flask, client: FlaskClient, response: Any, where: str) -> None:
+    """A send whose answer was lost: the code page, where a code that does arrive can be entered."""
+    assert response.status_code == 303 and response.headers["Location"].endswith("/checkout/code"), where
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200, where
+    assert flashes(page) == [("error", tr(app, "en", MAYBE_SENT))], f"{where}: {flashes(page)}"
+    assert 'name="code"' in text(page), where
 
 
 @pytest.mark.parametrize("warm", CACHES)
@@ -475,9 +491,7 @@ def test_real_read_timeout_on_send_code(real):
     response = fill_checkout(client, CHECKOUT, phone="0770 555 0101")
 
     assert_sane(response, where)
-    assert response.status_code in (400, 429, 503), f"{where}: {response.status_code}"
-    assert_typed_kept(response, where, area=True)
-    assert {m for _, m in flashes(response)} & {tr(app, "en", NOT_REACHED), tr(app, "en", NOT_CONFIRMED)}
+    assert_code_may_come(app, client, response, where)
     assert_cart_intact(app, client, sandbox, CHECKOUT, where)
 
 
@@ -509,16 +523,26 @@ def test_real_read_timeout_on_the_order_then_one_order(real):
 
 
 def test_slow_sendy_is_just_slow(patient):
-    """Sendy answering in 3 s (under our 5 s timeout): the pages work, only slowly."""
+    """Sendy answering in 2 s (inside a page's 3 s budget) or an order in 3 s (under the 5 s
+    timeout): the pages work, only slowly. A catalog answer slower than the budget: a friendly
+    503 once the budget is spent, not after every retry's timeout."""
     app, client, sandbox = patient
     phone = "0770 555 0103"
-    sandbox.faults.add("storefront", "latency", seconds=3, times=1)
+    sandbox.faults.add("storefront", "latency", seconds=2, times=1)
 
     started = time.monotonic()
     home = client.get(f"{CATALOG}/")
     assert_sane(home, "slow home")
     assert home.status_code == 200 and _product_name(sandbox) in text(home)
-    assert time.monotonic() - started >= 3
+    assert time.monotonic() - started >= 2
+
+    forget_everything(app)
+    sandbox.faults.add("storefront", "latency", seconds=4)
+    started = time.monotonic()
+    home = client.get(f"{CATALOG}/")
+    assert_friendly_503(app, home, "ar", "home slower than the budget")
+    assert time.monotonic() - started < 4  # was 3 tries of 5 s: 15 s
+    sandbox.faults.clear()
 
     start_checkout(client, CHECKOUT, SKU, phone=phone)
     before = len(sandbox.orders)

@@ -12,6 +12,7 @@ order placed exactly once, and one confirmation page per order.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import random
@@ -50,6 +51,8 @@ STORES = {
 }
 BREAK_TITLE = "The store is taking a short break"
 NO_PROVINCES = "We couldn't load the list of governorates. Please try again in a minute."
+MAYBE_SENT = ("We couldn't confirm that your code was sent. If it arrives, enter it below; "
+              "if not, ask for a new one when the timer ends.")
 
 
 # -- 1% of Sendy calls fail -------------------------------------------------------------------------
@@ -148,6 +151,7 @@ class Seen:
     checkouts: int = 0
     abandoned: list[str] = field(default_factory=list)
     double_clicks: int = 0
+    codes_lost: int = 0
     timings: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -219,6 +223,16 @@ class Shopper:
             self._abandon(f"{slug}: the code was never sent")
             return
         code_page = f"{base}/checkout/code"
+        if self.system.sandbox.last_otp("964" + self.phone[1:]) is None:
+            # The send's answer was lost and no code came: the code page told the shopper so, and
+            # they may ask for a new one when its timer ends (the cooldown holds: a lost send may
+            # have been a sent one). A designed outcome; nothing more to do in this checkout.
+            page = self.request("GET", code_page)
+            shown = html.unescape(page.text)
+            assert any(tr(self.system.app, lang, MAYBE_SENT) in shown for lang in ("ar", "en")), shown[:300]
+            with self.seen.lock:
+                self.seen.codes_lost += 1
+            return
         token = self.token(code_page)
         for _ in range(MAX_TRIES):
             code = self.system.sandbox.last_otp("964" + self.phone[1:])  # the SMS, read again each try
@@ -344,7 +358,7 @@ def test_soak(system: System, caplog: pytest.LogCaptureFixture) -> None:
         f"Sendy calls {system.flaky.calls}, failures injected {sum(system.flaky.injected.values())} "
         f"{dict(system.flaky.injected)}; checkouts {seen.checkouts}, orders {len(orders)}, "
         f"confirmations {len(seen.confirmations)}, double clicks {seen.double_clicks}, "
-        f"designed 503s {len(seen.designed_503)}, abandoned {len(seen.abandoned)}"
+        f"designed 503s {len(seen.designed_503)}, codes lost {seen.codes_lost}, abandoned {len(seen.abandoned)}"
     )
     print(summary)
 
@@ -354,7 +368,7 @@ def test_soak(system: System, caplog: pytest.LogCaptureFixture) -> None:
     assert duplicates == {}, f"{summary}\nduplicate orders: {duplicates}"
     assert seen.abandoned == [], f"{summary}\n" + "\n".join(seen.abandoned[:20])
     assert set(seen.confirmations) == placed_ids, f"{summary}\nconfirmed ≠ placed"
-    assert len(seen.confirmations) == len(by_ref) == len(orders) == seen.checkouts, summary
+    assert len(seen.confirmations) == len(by_ref) == len(orders) == seen.checkouts - seen.codes_lost, summary
     unhandled = [r.getMessage() for r in caplog.records if r.name == "storefront.errors"]
     assert unhandled == [], f"{summary}\n" + "\n".join(unhandled[:10])
     if SOAK_SECONDS >= 30:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +20,7 @@ import httpx
 
 from storefront.sendy.errors import (
     FieldError,
+    SendyBusy,
     SendyError,
     SendyForbidden,
     SendyNotFound,
@@ -43,6 +46,10 @@ from storefront.sendy.models import (
 log = logging.getLogger("storefront.sendy")
 
 API = "/api/v1"
+#: How long a call may wait for a free place in the bulkhead before failing fast.
+QUEUE_WAIT = 0.1
+#: Orders and codes wait a little longer: they matter more than a page, and are rare.
+WRITE_QUEUE_WAIT = 1.0
 POLICY_TYPES = ("shipping", "returns", "privacy", "terms")
 SOCIAL_NETWORKS = ("instagram", "facebook", "tiktok", "snapchat", "telegram", "website")
 #: Sendy's order field names, mapped onto the storefront's form field names.
@@ -70,6 +77,8 @@ class SendyClient:
         timeout: float = 5.0,
         retries: int = 2,
         backoff: float = 0.2,
+        read_budget: float = 3.0,
+        concurrency: int = 2,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._http = httpx.Client(
@@ -78,10 +87,17 @@ class SendyClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             headers={"Accept": "application/json", "User-Agent": "storefront/0.1"},
             event_hooks={"request": [_log_request], "response": [_log_response]},
+            limits=httpx.Limits(max_connections=4 * concurrency, max_keepalive_connections=2 * concurrency),
         )
+        self._timeout = timeout
         self._retries = retries
         self._backoff = backoff
+        self._read_budget = read_budget
         self._sleep = sleep
+        # Bulkheads: at most ``concurrency`` calls wait on Sendy at once per process, for
+        # reads and for orders separately, so a hanging Sendy holds only a few threads.
+        self._reads = threading.BoundedSemaphore(concurrency)
+        self._writes = threading.BoundedSemaphore(concurrency)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -138,18 +154,25 @@ class SendyClient:
 
     # -- transport ----------------------------------------------------------------------
     def _get(self, path: str) -> Any:
+        """GET with jittered retries, all within the read budget (a page never waits longer)."""
+        deadline = time.monotonic() + self._read_budget
         attempt = 0
         while True:
             try:
-                return _unwrap(self._send("GET", path))
+                with _slot(self._reads, min(QUEUE_WAIT, deadline - time.monotonic())):
+                    return _unwrap(self._send("GET", path, timeout=_left(deadline, self._timeout)))
+            except SendyBusy:
+                raise  # retrying would only hold this thread longer
             except SendyUnavailable:
-                if attempt >= self._retries:
+                pause = min(2.0, self._backoff * 2**attempt) * random.uniform(0.5, 1.0)
+                if attempt >= self._retries or time.monotonic() + pause + 0.1 >= deadline:
                     raise
-                self._sleep(min(2.0, self._backoff * 2**attempt) * random.uniform(0.5, 1.0))
+                self._sleep(pause)
                 attempt += 1
 
     def _post(self, path: str, api_key: str, body: dict[str, Any]) -> Any:
-        return _unwrap(self._send("POST", path, json=body, headers={"X-API-Key": api_key}))
+        with _slot(self._writes, WRITE_QUEUE_WAIT):
+            return _unwrap(self._send("POST", path, json=body, headers={"X-API-Key": api_key}))
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
@@ -160,6 +183,23 @@ class SendyClient:
                                    maybe_processed=sent) from None
         except httpx.TransportError as exc:
             raise SendyUnavailable(f"Sendy unreachable ({type(exc).__name__})") from None
+
+
+@contextmanager
+def _slot(bulkhead: threading.BoundedSemaphore, wait: float) -> Iterator[None]:
+    """A place among the calls waiting on Sendy; SendyBusy when none frees up within ``wait``."""
+    if not bulkhead.acquire(timeout=max(0.0, wait)):
+        raise SendyBusy("too many Sendy calls waiting already (bulkhead full)")
+    try:
+        yield
+    finally:
+        bulkhead.release()
+
+
+def _left(deadline: float, timeout: float) -> httpx.Timeout:
+    """The per-attempt timeout: the configured one, cut to what is left of the budget."""
+    left = max(0.05, min(timeout, deadline - time.monotonic()))
+    return httpx.Timeout(left, connect=min(left, 3.0))
 
 
 def order_body(order: OrderRequest) -> dict[str, Any]:
@@ -191,7 +231,7 @@ def _unwrap(response: httpx.Response) -> Any:
     accepted = 200 <= status < 300  # a POST Sendy accepted may have done its work
     try:
         payload = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested beyond reason
         raise SendyUnavailable(f"Sendy sent an unreadable body ({status})", status=status,
                                maybe_processed=accepted) from None
     if not isinstance(payload, Mapping):
@@ -225,8 +265,20 @@ def _field_errors(errors: Any) -> tuple[FieldError, ...]:
 
 
 # -- tolerant parsing ------------------------------------------------------------------
+#: The highest price (or compare-at price) taken as real, in IQD; anything above is a data error.
+MAX_PRICE = 1_000_000_000
+#: The most digits a number sent as a string may have (int() refuses ~4,300 and is slow long before).
+_MAX_INT_DIGITS = 18
+#: The most characters of a merchant's identifier quoted in a log line.
+_LOG_ID_CHARS = 64
+
+
+class _Broken(ValueError):
+    """An item the storefront cannot show as sent: it is logged and skipped, never raised."""
+
+
 def parse_store(d: Mapping[str, Any]) -> Store:
-    """A Store from the storefront payload; unknown fields are ignored."""
+    """A Store from the storefront payload; unknown fields are ignored, broken items skipped and logged."""
     slug, name = _str(d.get("slug")), _str(d.get("name"))
     if not slug or not name:
         raise SendyUnavailable("Sendy sent a storefront without slug or name")
@@ -234,7 +286,7 @@ def parse_store(d: Mapping[str, Any]) -> Store:
     return Store(
         slug=slug,
         name=name,
-        products=tuple(p for p in (_product(x) for x in _list(d.get("products"))) if p),
+        products=_each(slug, "product", d.get("products"), _product),
         description=_str(d.get("description")),
         logo_url=_image(d.get("logoUrl")),
         cover_image_url=_image(d.get("coverImageUrl")) or _image(d.get("bannerImageUrl")),
@@ -244,63 +296,127 @@ def parse_store(d: Mapping[str, Any]) -> Store:
         contact_email=_str(d.get("contactEmail")),
         contact_phone=_str(d.get("contactPhone")),
         whatsapp_phone=_str(d.get("whatsappPhone")),
-        social_links=_social_links(d.get("socialLinks")),
+        social_links=_social_links(slug, d.get("socialLinks")),
         seo=Seo(
             title=_str(seo.get("title")),
             description=_str(seo.get("description")),
             keywords=tuple(_str(k) for k in _list(seo.get("keywords")) if _str(k)),
             og_image_url=_image(seo.get("ogImageUrl")),
         ),
-        faqs=tuple(
-            FAQ(_str(f.get("question")), _str(f.get("answer")))
-            for f in map(_mapping, _list(d.get("faqs")))
-            if _str(f.get("question"))
-        ),
-        policies=_policies(d.get("policies")),
-        categories=tuple(c for c in (_category(x) for x in _list(d.get("categories"))) if c),
+        faqs=_each(slug, "FAQ", d.get("faqs"), _faq),
+        policies=_policies(slug, d.get("policies")),
+        categories=_each(slug, "category", d.get("categories"), _category),
         custom_domain=_str(d.get("customDomain")).lower(),
     )
 
 
+def _each(slug: str, kind: str, raw: Any, parse: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """Every item of a list parsed on its own: a broken one is logged and dropped, the rest kept."""
+    parsed = (_guarded(slug, f"{kind} {_label(item, index)}", parse, item) for index, item in enumerate(_list(raw)))
+    return tuple(item for item in parsed if item is not None)
+
+
+def _guarded(slug: str, what: str, parse: Callable[[Any], Any], raw: Any) -> Any:
+    """``parse(raw)``, or None and a warning naming the store and the item when the item is broken."""
+    try:
+        return parse(raw)
+    except _Broken as exc:
+        log.warning("store %s: skipped %s: %s", slug, what, exc)
+    except Exception as exc:  # one odd item must never take the whole store down
+        log.warning("store %s: skipped %s: unreadable (%s)", slug, what, type(exc).__name__, exc_info=True)
+    return None
+
+
+def _label(raw: Any, index: int) -> str:
+    """How a log line names an item: its position, with its sku, id or type when it has one."""
+    try:
+        d = _mapping(raw)
+        key = next((k for k in ("sku", "id", "type") if _str(d.get(k))), None)
+        return f"#{index} {key}={_str(d.get(key))[:_LOG_ID_CHARS]!r}" if key else f"#{index}"
+    except Exception:  # an item that cannot even be read is named by its position
+        return f"#{index}"
+
+
 def _product(raw: Any) -> Product | None:
     d = _mapping(raw)
-    price = _int(d.get("price"), None)
     sku, name = _str(d.get("sku")), _str(d.get("name"))
-    if price is None or price < 0 or not sku or not name:
+    if not sku or not name:
+        raise _Broken("no sku or no name")
+    price = _price(d.get("price"), "price")
+    if price is None:
         return None  # the contract: products without a price are not shown
-    compare = _int(d.get("compareAtPrice"), None)
+    compare = _price(d.get("compareAtPrice"), "compareAtPrice")
     return Product(
         id=_str(d.get("id")) or sku,
         sku=sku,
         name=name,
         price=price,
         description=_str(d.get("description")),
-        compare_at_price=compare if compare and compare > price else None,
+        compare_at_price=compare if compare is not None and compare > price else None,
         image_urls=tuple(u for u in (_str(x) for x in _list(d.get("imageUrls"))) if _safe_url(u)),
         category_id=_str(d.get("categoryId")) or None,
         in_stock=d.get("inStock") is not False,
     )
 
 
-def _category(raw: Any) -> Category | None:
+def _price(value: Any, field: str) -> int | None:
+    """A whole IQD amount from 0 to MAX_PRICE; None when absent; _Broken for anything else."""
+    if value is None:
+        return None
+    amount = _int(value, None)
+    if amount is None or not 0 <= amount <= MAX_PRICE:
+        raise _Broken(f"{field} is not a whole IQD amount from 0 to {MAX_PRICE} ({type(value).__name__})")
+    return int(amount)
+
+
+def _category(raw: Any) -> Category:
     d = _mapping(raw)
     cid, name = _str(d.get("id")), _str(d.get("name"))
-    return Category(cid, name, _str(d.get("parentId")) or None) if cid and name else None
+    if not cid or not name:
+        raise _Broken("no id or no name")
+    return Category(cid, name, _str(d.get("parentId")) or None)
 
 
-def _policies(raw: Any) -> tuple[Policy, ...]:
-    found = {}
-    for d in map(_mapping, _list(raw)):
-        kind = _str(d.get("type"))
-        if kind in POLICY_TYPES and kind not in found and _str(d.get("content")):
-            found[kind] = Policy(kind, _str(d.get("title")), _str(d.get("content")))
+def _faq(raw: Any) -> FAQ:
+    d = _mapping(raw)
+    question = _str(d.get("question"))
+    if not question:
+        raise _Broken("no question")
+    return FAQ(question, _str(d.get("answer")))
+
+
+def _policies(slug: str, raw: Any) -> tuple[Policy, ...]:
+    found: dict[str, Policy] = {}
+    for policy in _each(slug, "policy", raw, _policy):
+        found.setdefault(policy.type, policy)  # the first good policy of a type wins
     return tuple(found[k] for k in POLICY_TYPES if k in found)
 
 
-def _social_links(raw: Any) -> tuple[SocialLink, ...]:
+def _policy(raw: Any) -> Policy:
     d = _mapping(raw)
-    links = ((n, _str(d.get(n))) for n in SOCIAL_NETWORKS)
-    return tuple(SocialLink(n, url) for n, url in links if _is_http_url(url))
+    kind, content = _str(d.get("type")), _str(d.get("content"))
+    if kind not in POLICY_TYPES:
+        raise _Broken("unknown policy type")
+    if not content:
+        raise _Broken("no content")
+    return Policy(kind, _str(d.get("title")), content)
+
+
+def _social_links(slug: str, raw: Any) -> tuple[SocialLink, ...]:
+    d = _mapping(raw)
+    links = (_guarded(slug, f"social link {n}", _social_link, (n, d)) for n in SOCIAL_NETWORKS)
+    return tuple(link for link in links if link is not None)
+
+
+def _social_link(entry: tuple[str, Mapping[str, Any]]) -> SocialLink | None:
+    network, links = entry
+    value = links.get(network)
+    if value is None or value == "":
+        return None  # the store has no profile there
+    url = _str(value)
+    if not _is_http_url(url):
+        raise _Broken("not an http(s) URL")
+    return SocialLink(network, url)
 
 
 def _province(raw: Any) -> Province | None:
@@ -366,8 +482,10 @@ def _int(value: Any, default: Any) -> Any:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()  # ASCII digits only: "²".isdigit() is True, and int("²") fails
+        if text.isascii() and text.isdigit() and len(text) <= _MAX_INT_DIGITS:
+            return int(text)
     return default
 
 

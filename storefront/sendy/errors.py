@@ -36,6 +36,10 @@ class SendyUnavailable(SendyError):
         self.maybe_processed = maybe_processed
 
 
+class SendyBusy(SendyUnavailable):
+    """Not even tried: too many calls are already waiting on Sendy in this process."""
+
+
 class SendyAPIError(SendyError):
     """Sendy understood the request and refused it."""
 

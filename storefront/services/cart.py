@@ -1,32 +1,32 @@
 """Service layer: the shopper's cart, kept per store in the signed session cookie.
 
 The session holds only SKUs and quantities; names, prices and availability are read
-from the current catalog on every render, so a cart never shows a stale price.
+from the current catalog on every render, so a cart never shows a stale price. Its size
+is kept within the cookie's budget by ``storefront.session``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, session
-from flask_babel import lazy_gettext as _l
+from flask import session
 
+from storefront import session as cookie
 from storefront.sendy.models import OrderLine, Product, Store
 
 MAX_LINES = 20
 MAX_QUANTITY = 99
 MAX_SKU_LENGTH = 64
-#: Browsers keep cookies up to 4,096 bytes: the cart may use this much of the session cookie.
-MAX_COOKIE_BYTES = 2_100  # the checkout in progress needs the rest
 _KEY = "cart"
 
 
 class CartError(Exception):
-    """A cart change that cannot be made; ``message`` is shown to the shopper."""
+    """A cart change that cannot be made; ``kind`` says why (the view words it)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(str(message))
-        self.message = message
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        #: "unavailable", "out_of_stock", "too_many_lines" or "full"
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -60,11 +60,6 @@ class Cart:
         return tuple(line for line in self.lines if line.available)
 
     @property
-    def unavailable(self) -> tuple[CartLine, ...]:
-        """Lines whose product disappeared, lost its price or is out of stock."""
-        return tuple(line for line in self.lines if not line.available)
-
-    @property
     def subtotal(self) -> int:
         """The sum of the orderable lines, in IQD."""
         return sum(line.total for line in self.orderable)
@@ -91,42 +86,29 @@ def count(slug: str) -> int:
 
 
 def _save(slug: str, items: dict[str, int]) -> bool:
-    """Store one store's cart; False (nothing changed) if the cookie would grow too big."""
-    carts = {k: v for k, v in session.get(_KEY, {}).items() if k != slug}
-    if items:
-        carts[slug] = [[sku, qty] for sku, qty in items.items()]  # last = most recently used
-    while True:
-        if _cookie_size({**session, _KEY: carts}) <= MAX_COOKIE_BYTES:
-            break
-        others = [k for k in carts if k != slug]
-        if not others:
-            return False
-        carts.pop(others[0])  # forget the least recently used other store's cart
-    session[_KEY] = carts
+    """Store one store's cart; False (nothing changed) if it would not fit in the cookie."""
+    lines = [[sku, qty] for sku, qty in items.items()] if items else None
+    if lines and cookie.section_bytes(_KEY, slug, lines) > cookie.STORE_CART_BYTES:
+        return False
+    if not cookie.write(_KEY, slug, lines):
+        return False
     session.permanent = True  # survives closing Instagram's in-app browser
     return True
-
-
-def _cookie_size(data: dict[str, object]) -> int:
-    """How many bytes the signed session cookie would take."""
-    serializer = current_app.session_interface.get_signing_serializer(current_app)  # type: ignore[attr-defined]
-    return len(serializer.dumps(data)) if serializer else 0
 
 
 def add(store: Store, sku: str, quantity: int = 1) -> Product:
     """Add a product; quantities add up and stop at the maximum."""
     product = store.product_by_sku(sku) if len(sku) <= MAX_SKU_LENGTH else None
     if product is None:
-        raise CartError(_l("This product is no longer available."))
+        raise CartError("unavailable")
     if not product.in_stock:
-        raise CartError(_l("This product is out of stock."))
+        raise CartError("out_of_stock")
     items = quantities(store.slug)
     if sku not in items and len(items) >= MAX_LINES:
-        raise CartError(_l("Your cart is full (%(max)d different products). Remove something first.",
-                           max=MAX_LINES))
+        raise CartError("too_many_lines")
     items[sku] = _clamp(items.get(sku, 0) + quantity)
     if not _save(store.slug, items):
-        raise CartError(_l("Your cart is full. Remove something first."))
+        raise CartError("full")
     return product
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from storefront import page_cache
 from storefront.sendy.models import Category, Product, Store
-from storefront.services import pages
 from storefront.services.sendy import cached, client, invalidate
 
 STORE_TTL = 60
@@ -20,7 +20,7 @@ def get_store(slug: str) -> Store:
 def forget_store(slug: str) -> None:
     """Named invalidator: the next page view re-reads the store from Sendy and re-renders."""
     invalidate(f"store:{slug}")
-    pages.forget(slug)
+    page_cache.forget(slug)
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,15 @@ class Listing:
     query: str
 
 
+class UnknownCategory(LookupError):
+    """The URL names a category the store does not have."""
+
+
 def browse(store: Store, category_id: str | None = None, query: str = "") -> Listing:
     """Filter the store's products by category (with its sub-categories) and a search."""
     category = next((c for c in store.categories if c.id == category_id), None)
+    if category_id is not None and category is None:
+        raise UnknownCategory(category_id)
     products = store.products
     if category:
         ids = {category.id} | {c.id for c in store.categories if c.parent_id == category.id}

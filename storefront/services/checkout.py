@@ -1,33 +1,42 @@
 """Service layer: checkout — send a one-time code, then place the order exactly once.
 
-The checkout in progress (its ``externalRef``, the shopper's details, the code sent) lives
-in the signed session, so it survives a retry on any worker. Placing is single-flight per
-``externalRef`` through the shared cache: a double click, a refresh or a second worker
-waits for the first attempt and shows its order instead of sending a second one.
+The checkout in progress (its ``externalRef``, the shopper's details, the code sent) lives in
+the signed session, so any worker can continue it. Everything that must hold across requests
+and workers lives in the state store (``storefront.state``), never in a cache or a cookie:
+
+- ``placing:<ref>`` — a lock: one request at a time sends this checkout's order; whoever comes
+  second waits for the first one's receipt instead of sending again;
+- ``receipt:<ref>`` — the placed order, re-read after the lock is taken;
+- ``uncertain:<ref>`` — an attempt whose answer was lost: the order may exist, so no new code
+  is sent for this checkout and no second order is risked, whichever browser asks;
+- ``otp:code:<store>:<phone>`` — which code was sent last, so every session counts its wrong
+  tries against the same five.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from flask import current_app, session
 
-from storefront.extensions import cache
-from storefront.sendy import SendyRejected, SendyUnavailable
-from storefront.sendy.models import OrderRequest, Store
+from storefront import session as cookie
+from storefront.sendy import SendyError, SendyRejected, SendyUnavailable
+from storefront.sendy.models import OrderRequest, OtpTicket, Store
 from storefront.services import cart as cart_service
-from storefront.services import limits
+from storefront.services import catalog, limits
 from storefront.services.cart import Cart
+from storefront.services.phone import display_phone
 from storefront.services.sendy import client
+from storefront.state import state
 
 RECEIPT_TTL = 14 * 24 * 3600
 PLACING_TTL = 45
+WAIT_FOR_RECEIPT = 15.0
 _KEY = "checkout"
-_add_lock = threading.Lock()
+DETAIL_FIELDS = ("name", "phone", "province", "area", "address", "notes")
 
 
 class CheckoutError(Exception):
@@ -54,6 +63,18 @@ class OrderMaybePlaced(CheckoutError):
     """An earlier attempt may have created the order; we will not risk a second one."""
 
 
+class DetailsTooLong(CheckoutError):
+    """The typed details would not fit in the session cookie (e.g. a very long note in emoji)."""
+
+
+class CodeMaybeSent(CheckoutError):
+    """Sendy's answer to the send was lost: a code may be on its way (the cooldown holds)."""
+
+
+class CartChanged(CheckoutError):
+    """Sendy refused the items (a product changed): the store is re-read, the cart re-checked."""
+
+
 @dataclass(frozen=True)
 class Details:
     """What the shopper typed on the checkout form (phone already normalized)."""
@@ -74,14 +95,22 @@ class Pending:
     details: Details
     send_id: str = ""
     sent_at: float = 0.0
-    resend_after: int = 60
     expires_in: int = 300
-    #: An attempt reached Sendy but its answer was lost: the order may exist.
-    uncertain: bool = False
 
     def code_alive(self, now: float) -> bool:
         """Whether the last code sent can still be used."""
         return bool(self.send_id) and now < self.sent_at + self.expires_in
+
+
+@dataclass(frozen=True)
+class CodeStep:
+    """What the code page shows."""
+
+    pending: Pending
+    phone: str
+    wait: int
+    maybe_placed: bool
+    demo_code: str | None
 
 
 @dataclass(frozen=True)
@@ -106,6 +135,12 @@ class Receipt:
     total: int
     phone: str
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Receipt:
+        """Rebuild a receipt kept as JSON in the state store."""
+        lines = tuple(ReceiptLine(**line) for line in data["lines"])
+        return cls(**{**data, "lines": lines})
+
 
 def api_key(slug: str) -> str | None:
     """The store's Sendy key (server-side only), if ordering is configured."""
@@ -118,18 +153,31 @@ def pending(slug: str) -> Pending | None:
     if not isinstance(raw, dict):
         return None
     try:
-        return Pending(**{**raw, "details": Details(**raw["details"])})
+        fields = {k: v for k, v in raw.items() if k in Pending.__dataclass_fields__}
+        return Pending(**{**fields, "details": Details(**raw["details"])})
     except (TypeError, KeyError):
         return None
 
 
+def saved_details(slug: str) -> dict[str, str] | None:
+    """What the shopper typed last time, as the form shows it."""
+    current = pending(slug)
+    if current is None:
+        return None
+    typed = {f: getattr(current.details, f) for f in DETAIL_FIELDS}
+    typed["phone"] = display_phone(typed["phone"])
+    return typed
+
+
 def _save(slug: str, value: Pending | None) -> None:
-    checkouts = dict(session.get(_KEY, {}))
-    if value is None:
-        checkouts.pop(slug, None)
-    else:
-        checkouts[slug] = asdict(value)
-    session[_KEY] = checkouts
+    """Keep the checkout in the session (within the cookie budget), or forget it."""
+    data = asdict(value) if value is not None else None
+    # measured as it will be once a code is sent, so sending one never overflows the cookie
+    sized = {**data, "send_id": "f" * 32, "sent_at": time.time()} if data else None
+    if sized is not None and cookie.section_bytes(_KEY, slug, sized) > cookie.CHECKOUT_BYTES:
+        raise DetailsTooLong()
+    if not cookie.write(_KEY, slug, data):
+        raise DetailsTooLong()
 
 
 def save_details(slug: str, details: Details) -> Pending:
@@ -138,11 +186,16 @@ def save_details(slug: str, details: Details) -> Pending:
     if current is None:
         updated = Pending(ref=str(uuid.uuid4()), details=details)
     elif current.details.phone != details.phone:  # a new phone needs a new code
-        updated = Pending(ref=current.ref, details=details, uncertain=current.uncertain)
+        updated = Pending(ref=current.ref, details=details)
     else:
         updated = replace(current, details=details)
     _save(slug, updated)
     return updated
+
+
+def maybe_placed(ref: str) -> bool:
+    """Whether an attempt of this checkout may have created its order."""
+    return state().get(f"uncertain:{ref}") is not None
 
 
 def request_code(store: Store, details: Details, ip: str, *, resend: bool = False) -> Pending:
@@ -151,26 +204,54 @@ def request_code(store: Store, details: Details, ip: str, *, resend: bool = Fals
     if key is None:
         raise OrderingUnavailable()
     current = save_details(store.slug, details)
-    if current.uncertain:
+    if maybe_placed(current.ref):
         raise OrderMaybePlaced()
     if not resend and current.code_alive(time.time()):
         return current
-    limits.check_send(store.slug, details.phone, ip)
-    ticket = client().send_otp(key, details.phone)
-    limits.record_send(store.slug, details.phone, ip)
-    sent = Pending(ref=current.ref, details=details, send_id=uuid.uuid4().hex,
-                   sent_at=time.time(), resend_after=ticket.resend_after,
-                   expires_in=ticket.expires_in)
-    _save(store.slug, sent)
+    limits.take_send(store.slug, details.phone, ip)
+    try:
+        ticket = client().send_otp(key, details.phone)
+    except SendyUnavailable as exc:
+        if not exc.maybe_processed:
+            limits.give_back_send(store.slug, details.phone)  # nothing was sent
+            raise
+        _sent(store.slug, current, OtpTicket())  # the code may arrive: let the shopper enter it
+        raise CodeMaybeSent() from exc
+    except SendyError:
+        limits.give_back_send(store.slug, details.phone)
+        raise
+    limits.hold_cooldown(store.slug, details.phone, ticket.resend_after)
+    return _sent(store.slug, current, ticket)
+
+
+def _sent(slug: str, current: Pending, ticket: OtpTicket) -> Pending:
+    """Remember the code sent to the checkout's phone (here and for every session)."""
+    code_id = uuid.uuid4().hex
+    state().set(_code_key(slug, current.details.phone), code_id, ticket.expires_in)
+    sent = replace(current, send_id=code_id, sent_at=time.time(), expires_in=ticket.expires_in)
+    _save(slug, sent)
     return sent
 
 
+def code_step(slug: str) -> CodeStep | None:
+    """The code page for this checkout, or None when no code was sent."""
+    current = pending(slug)
+    if current is None or not current.send_id:
+        return None
+    demo_code = None
+    sandbox = current_app.extensions.get("sandbox")
+    if current_app.config.get("SANDBOX_DEMO") and sandbox is not None:
+        demo_code = sandbox.last_otp(current.details.phone)
+    return CodeStep(current, display_phone(current.details.phone),
+                    limits.cooldown_left(slug, current.details.phone), maybe_placed(current.ref), demo_code)
+
+
 def place_order(store: Store, cart: Cart, code: str) -> Receipt:
-    """Place the checkout's order with this code — once, whatever the retries."""
+    """Place the checkout's order with this code — once, whatever the retries and races."""
     current = pending(store.slug)
     if current is None:
         raise NoCheckout()
-    done = cache.get(f"receipt:{current.ref}")
+    done = _receipt_of(current.ref)
     if done is not None:
         return _finish(store.slug, done)
     key = api_key(store.slug)
@@ -178,23 +259,53 @@ def place_order(store: Store, cart: Cart, code: str) -> Receipt:
         raise OrderingUnavailable()
     if not cart.orderable:
         raise EmptyCart()
-    limits.check_attempt(current.send_id)
+    token = uuid.uuid4().hex
+    if not state().add(f"placing:{current.ref}", token, PLACING_TTL):
+        return _finish(store.slug, _wait_for(current.ref))
     try:
-        receipt = _single_flight(current.ref, lambda: _send(store, cart, current, key, code))
+        receipt = _receipt_of(current.ref) or _attempt(store, cart, current, key, code)
+    finally:
+        state().release(f"placing:{current.ref}", token)
+    return _finish(store.slug, receipt)
+
+
+def _attempt(store: Store, cart: Cart, current: Pending, key: str, code: str) -> Receipt:
+    """One order request, under the checkout's lock, its code try counted first."""
+    phone = current.details.phone
+    code_id = state().get(_code_key(store.slug, phone)) or current.send_id
+    uncertain = maybe_placed(current.ref)
+    limits.take_attempt(store.slug, phone, code_id)
+    try:
+        receipt = _send(store, cart, current, key, code)
     except SendyUnavailable as exc:
         if exc.maybe_processed:
-            _save(store.slug, replace(current, uncertain=True))
+            state().set(f"uncertain:{current.ref}", 1, RECEIPT_TTL)
+        else:
+            limits.give_back_attempt(store.slug, phone, code_id)
         raise
     except SendyRejected as exc:
-        if current.uncertain and exc.for_field("otp_code"):
+        if not exc.for_field("otp_code"):
+            limits.give_back_attempt(store.slug, phone, code_id)  # not a wrong code
+            if exc.for_field("items"):
+                catalog.forget_store(store.slug)
+                raise CartChanged() from exc
+        elif uncertain:
             raise OrderMaybePlaced() from exc  # the code was most likely spent by our order
         raise
-    return _finish(store.slug, receipt)
+    except SendyError:
+        limits.give_back_attempt(store.slug, phone, code_id)
+        raise
+    _keep(current.ref, receipt)
+    return receipt
 
 
 def abandon(slug: str) -> None:
     """The shopper chose to start over: forget the checkout (a new reference next time)."""
     _save(slug, None)
+
+
+def _code_key(slug: str, phone: str) -> str:
+    return f"otp:code:{slug}:{phone}"
 
 
 def _send(store: Store, cart: Cart, current: Pending, key: str, code: str) -> Receipt:
@@ -205,41 +316,39 @@ def _send(store: Store, cart: Cart, current: Pending, key: str, code: str) -> Re
         lines=cart.order_lines(), order_value=cart.subtotal, notes=d.notes,
         fulfillment_type=current_app.extensions["settings"].fulfillment.get(store.slug, "from_to"),
     )
-    try:
-        order = client().place_order(key, request)
-    except SendyRejected as exc:
-        if exc.for_field("otp_code"):
-            limits.record_wrong_code(current.send_id)
-        raise
+    order = client().place_order(key, request)
     lines = tuple(ReceiptLine(line.sku, line.product.name if line.product else line.sku,
                               line.quantity, line.total) for line in cart.orderable)
     return Receipt(order.public_id, store.slug, lines, order.order_value, order.delivery_fee,
                    order.total_amount, d.phone)
 
 
-def _single_flight(ref: str, send: Callable[[], Receipt]) -> Receipt:
-    with _add_lock:
-        mine = cache.add(f"placing:{ref}", "1", timeout=PLACING_TTL)
-    if not mine:
-        return _wait_for(ref)
-    try:
-        receipt = send()
-        cache.set(f"receipt:{ref}", receipt, timeout=RECEIPT_TTL)
-        cache.set(f"order:{receipt.store}:{receipt.public_id}", receipt, timeout=RECEIPT_TTL)
-        return receipt
-    finally:
-        cache.delete(f"placing:{ref}")
+def _keep(ref: str, receipt: Receipt) -> None:
+    data = asdict(receipt)
+    state().set(f"receipt:{ref}", data, RECEIPT_TTL)
+    state().set(f"order:{receipt.store}:{receipt.public_id}", data, RECEIPT_TTL)
 
 
-def _wait_for(ref: str, seconds: float = 15.0) -> Receipt:
-    deadline = time.monotonic() + seconds
+def _receipt_of(ref: str) -> Receipt | None:
+    data = state().get(f"receipt:{ref}")
+    return Receipt.from_dict(data) if data else None
+
+
+def _wait_for(ref: str) -> Receipt:
+    """Another request holds the lock: its receipt, once it has one."""
+    deadline = time.monotonic() + WAIT_FOR_RECEIPT
     while time.monotonic() < deadline:
-        time.sleep(0.2)
-        receipt = cache.get(f"receipt:{ref}")
+        time.sleep(0.1)
+        receipt = _receipt_of(ref)
         if receipt is not None:
             return receipt
-        if cache.get(f"placing:{ref}") is None:
+        if state().get(f"placing:{ref}") is None:
+            receipt = _receipt_of(ref)
+            if receipt is not None:
+                return receipt
             break
+    if maybe_placed(ref):
+        raise OrderMaybePlaced()
     raise OrderInFlight()
 
 
@@ -251,8 +360,15 @@ def _finish(slug: str, receipt: Receipt) -> Receipt:
     return receipt
 
 
+def last_order(slug: str) -> str | None:
+    """The public id of the last order this session placed in this store, if it can be shown."""
+    placed = session.get("orders", [])
+    return placed[-1] if placed and receipt(slug, placed[-1]) else None
+
+
 def receipt(slug: str, public_id: str) -> Receipt | None:
     """A confirmation this shopper may see: only orders placed from this session."""
     if public_id not in session.get("orders", []):
         return None
-    return cache.get(f"order:{slug}:{public_id}")
+    data = state().get(f"order:{slug}:{public_id}")
+    return Receipt.from_dict(data) if data else None

@@ -1,7 +1,14 @@
-"""Service layer: one-time-code limits, enforced before Sendy is asked.
+"""Service layer: one-time-code limits, each slot taken atomically before Sendy is asked.
 
-Keyed by phone (and by IP for sends), kept in memory by default or in Redis when
-``REDIS_URL`` is set, so several workers enforce one limit.
+A send takes, in this order, the phone's resend cooldown (an atomic "add if absent" in the
+state store: one winner among any number of simultaneous requests), then a slot in the
+connection's hourly window and the phone's 10-minute and daily windows (the ``limits``
+library's moving windows, whose ``hit`` is atomic in memory and in Redis). A refused slot
+gives back the cooldown; a send Sendy answered with a refusal or an error gives it back too
+(nothing was sent), while a send whose answer was lost keeps everything.
+
+Wrong codes are counted per phone and per code sent — not per session — and each attempt is
+counted before Sendy checks it, so a burst of guesses from many sessions shares five tries.
 """
 
 from __future__ import annotations
@@ -14,67 +21,96 @@ from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-RESEND_COOLDOWN = parse("1 per 60 seconds")
+from storefront.state import state
+
+#: Seconds between two codes to one phone: the one source of truth for the resend countdown.
+RESEND_COOLDOWN = 60
 PHONE_SHORT = parse("3 per 10 minutes")
 PHONE_DAY = parse("10 per day")
 IP_HOUR = parse("10 per hour")
-WRONG_CODES = parse("5 per 15 minutes")
+WRONG_CODES = 5
+#: How long a code's attempt count is kept (longer than any code lives).
+ATTEMPTS_TTL = 15 * 60
 
 
 class LimitExceeded(Exception):
     """A limit was reached; ``kind`` names it and ``retry_after`` is in seconds."""
 
-    def __init__(self, kind: str, retry_after: int) -> None:
+    def __init__(self, kind: str, retry_after: float) -> None:
         super().__init__(f"{kind} limit, retry after {retry_after}s")
         self.kind = kind
-        self.retry_after = retry_after
+        self.retry_after = max(1, math.ceil(retry_after))
 
 
 def _limiter() -> MovingWindowRateLimiter:
     return current_app.extensions["otp_limiter"]
 
 
-def _check(item: RateLimitItem, kind: str, *keys: str) -> None:
-    limiter = _limiter()
-    if not limiter.test(item, kind, *keys):
-        reset = limiter.get_window_stats(item, kind, *keys).reset_time
-        raise LimitExceeded(kind, max(1, math.ceil(reset - time.time())))
+def _hit(item: RateLimitItem, kind: str, *keys: str) -> None:
+    if not _limiter().hit(item, kind, *keys):
+        _refuse(item, kind, *keys)
 
 
-def check_send(slug: str, phone: str, ip: str) -> None:
-    """Raise LimitExceeded if a code may not be sent to this phone from this IP now."""
-    _check(RESEND_COOLDOWN, "cooldown", slug, phone)
-    _check(PHONE_SHORT, "phone", phone)
-    _check(PHONE_DAY, "phone_day", phone)
-    _check(IP_HOUR, "ip", ip)
+def _test(item: RateLimitItem, kind: str, *keys: str) -> None:
+    if not _limiter().test(item, kind, *keys):
+        _refuse(item, kind, *keys)
 
 
-def record_send(slug: str, phone: str, ip: str) -> None:
-    """Count a code that was sent."""
-    limiter = _limiter()
-    limiter.hit(RESEND_COOLDOWN, "cooldown", slug, phone)
-    limiter.hit(PHONE_SHORT, "phone", phone)
-    limiter.hit(PHONE_DAY, "phone_day", phone)
-    limiter.hit(IP_HOUR, "ip", ip)
+def _refuse(item: RateLimitItem, kind: str, *keys: str) -> None:
+    reset = _limiter().get_window_stats(item, kind, *keys).reset_time
+    raise LimitExceeded(kind, reset - time.time())
 
 
-def check_attempt(send_id: str) -> None:
-    """Raise LimitExceeded once a sent code has had its five wrong tries."""
-    _check(WRONG_CODES, "wrong", send_id)
+def _cooldown_key(slug: str, phone: str) -> str:
+    return f"otp:cooldown:{slug}:{phone}"
 
 
-def record_wrong_code(send_id: str) -> None:
-    """Count a wrong code against the code that was sent."""
-    _limiter().hit(WRONG_CODES, "wrong", send_id)
+def take_send(slug: str, phone: str, ip: str) -> None:
+    """Take a slot in every send limit, or raise LimitExceeded having taken none that matters."""
+    key = _cooldown_key(slug, phone)
+    if not state().add(key, 1, RESEND_COOLDOWN):
+        raise LimitExceeded("cooldown", state().ttl(key))
+    try:
+        for item, kind in ((PHONE_SHORT, "phone"), (PHONE_DAY, "phone_day")):
+            _test(item, kind, phone)  # the phone's own limit is the reason to show, if both apply
+        _hit(IP_HOUR, "ip", ip)  # the connection first: a refused one takes none of the phone's slots
+        _hit(PHONE_SHORT, "phone", phone)
+        _hit(PHONE_DAY, "phone_day", phone)
+    except LimitExceeded:
+        state().delete(key)
+        raise
+
+
+def give_back_send(slug: str, phone: str) -> None:
+    """Sendy did not send the code: the phone may ask again at once."""
+    state().delete(_cooldown_key(slug, phone))
+
+
+def hold_cooldown(slug: str, phone: str, seconds: int) -> None:
+    """Sendy asked for a longer wait before the next code than our own cooldown."""
+    if seconds > RESEND_COOLDOWN:
+        state().set(_cooldown_key(slug, phone), 1, seconds)
 
 
 def cooldown_left(slug: str, phone: str) -> int:
     """Seconds until another code may be sent to this phone (0 when it may)."""
-    try:
-        _check(RESEND_COOLDOWN, "cooldown", slug, phone)
-    except LimitExceeded as exc:
-        return exc.retry_after
-    return 0
+    return math.ceil(state().ttl(_cooldown_key(slug, phone)))
+
+
+def _attempts_key(slug: str, phone: str, code_id: str) -> str:
+    return f"otp:tries:{slug}:{phone}:{code_id}"
+
+
+def take_attempt(slug: str, phone: str, code_id: str) -> None:
+    """Count one try at the code sent to this phone; LimitExceeded after five."""
+    key = _attempts_key(slug, phone, code_id)
+    if state().incr(key, ATTEMPTS_TTL) > WRONG_CODES:
+        raise LimitExceeded("wrong", state().ttl(key))
+
+
+def give_back_attempt(slug: str, phone: str, code_id: str) -> None:
+    """Sendy gave no verdict on the code (it failed): the try does not count."""
+    state().incr(_attempts_key(slug, phone, code_id), ATTEMPTS_TTL, -1)
 
 
 def init_app(app: Flask, redis_url: str | None) -> None:

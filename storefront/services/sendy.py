@@ -1,4 +1,11 @@
-"""Service layer: access to the app's Sendy client and its cache policy."""
+"""Service layer: access to the app's Sendy client and its cache policy.
+
+Good answers are cached (shared by workers when Redis is configured), with a stale copy kept
+for when Sendy fails. What Sendy does not know — an unknown slug — is remembered for a minute
+in this process only, in a bounded map, so a flood
+of made-up URLs neither grows the shared cache nor sends one Sendy call per request. (How many
+requests may wait on Sendy at once is the client's bulkhead.)
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,8 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app
+from cachelib import SimpleCache
+from flask import Flask, current_app
 
 from storefront.extensions import cache
 from storefront.sendy import SendyClient, SendyNotFound, SendyUnavailable
@@ -18,7 +26,6 @@ STALE_TTL = 7 * 24 * 3600
 ERROR_TTL = 15
 REFRESH_LOCK_TTL = 10
 _refresh_lock = threading.Lock()
-_MISSING = "__missing__"
 
 
 def client() -> SendyClient:
@@ -26,15 +33,20 @@ def client() -> SendyClient:
     return current_app.extensions["sendy"]
 
 
-def cached(key: str, ttl: int, fetch: Callable[[], T], *, not_found_ttl: int = 30) -> T:
+def _remembered() -> SimpleCache:
+    return current_app.extensions["sendy_remembered"]
+
+
+def cached(key: str, ttl: int, fetch: Callable[[], T], *, not_found_ttl: int = 60) -> T:
     """Fresh for ``ttl`` seconds; on Sendy failure, the last good copy (stale-if-error).
 
-    A "not found" answer is remembered briefly, so unknown slugs do not hammer Sendy,
+    A "not found" answer is remembered for a minute, so unknown slugs do not hammer Sendy,
     and it retires the stale copy: an unpublished store stops being served.
     """
+    remembered = _remembered().get(key)
+    if remembered == "missing":
+        raise SendyNotFound("not found (remembered)")
     fresh = cache.get(key)
-    if fresh == _MISSING:
-        raise SendyNotFound("not found (cached)")
     if fresh is not None:
         return fresh
     with _refresh_lock:
@@ -55,7 +67,7 @@ def _refresh(key: str, ttl: int, fetch: Callable[[], T], not_found_ttl: int) -> 
     try:
         value = fetch()
     except SendyNotFound:
-        cache.set(key, _MISSING, timeout=not_found_ttl)
+        _remembered().set(key, "missing", timeout=not_found_ttl)
         cache.delete(f"stale:{key}")
         raise
     except SendyUnavailable as exc:
@@ -74,3 +86,9 @@ def _refresh(key: str, ttl: int, fetch: Callable[[], T], not_found_ttl: int) -> 
 def invalidate(key: str) -> None:
     """Forget the fresh copy of one cached value (the stale copy stays as a fallback)."""
     cache.delete(key)
+    _remembered().delete(key)
+
+
+def init_app(app: Flask) -> None:
+    """This process's bounded memory of unknown keys and recent failures."""
+    app.extensions["sendy_remembered"] = SimpleCache(threshold=10_000, default_timeout=60)

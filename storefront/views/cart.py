@@ -6,8 +6,8 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from storefront.digits import parse_quantity
 from storefront.extensions import csrf
-from storefront.forms import parse_quantity
 from storefront.i18n import store_route
 from storefront.services import cart
 from storefront.views.common import store_blueprint
@@ -33,10 +33,21 @@ def add() -> Response:
     try:
         product = cart.add(g.store, sku, quantity)
     except cart.CartError as exc:
-        flash(str(exc.message), "error")
+        flash(cart_message(exc), "error")
         return redirect(url_for("cart.show"), 303)
     flash(_("Added to your cart: %(name)s", name=product.name), "success")
     return redirect(url_for("cart.show"), 303)
+
+
+def cart_message(exc: cart.CartError) -> str:
+    """Why a product could not be added, in the shopper's language."""
+    if exc.kind == "unavailable":
+        return _("This product is no longer available.")
+    if exc.kind == "out_of_stock":
+        return _("This product is out of stock.")
+    if exc.kind == "too_many_lines":
+        return _("Your cart is full (%(max)d different products). Remove something first.", max=cart.MAX_LINES)
+    return _("Your cart is full. Remove something first.")
 
 
 @store_route(bp, "/cart/update", methods=["POST"])

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import time
+from datetime import timedelta
 
-from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -19,19 +19,26 @@ from storefront.sendy import (
     SendyRejected,
     SendyUnavailable,
 )
-from storefront.services import addresses, cart, catalog, checkout, limits
-from storefront.services.phone import display_phone
+from storefront.services import addresses, cart, checkout, limits
 from storefront.views.common import store_blueprint
 
 bp = store_blueprint("checkout", __name__, private=True)
 log = logging.getLogger("storefront.checkout")
-DETAIL_FIELDS = ("name", "phone", "province", "area", "address", "notes")
+#: The form again, with a message, on both checkout steps: for a field to correct or a Sendy
+#: failure to retry alike (the form is the designed answer, never a 5xx); a limit reached is 429.
+FORM_ERROR = 400
 
 
 def MAYBE_PLACED() -> str:  # noqa: N802 - a message, read like a constant
     """Why we will not send this order again."""
     return _("Your order was most likely placed already, but we couldn't confirm it. The store will "
              "contact you to confirm it; to be sure, message the store on WhatsApp before ordering again.")
+
+
+def CODE_MAYBE_SENT() -> str:  # noqa: N802 - a message, read like a constant
+    """Why the shopper is on the code page although we could not confirm the code was sent."""
+    return _("We couldn't confirm that your code was sent. If it arrives, enter it below; "
+             "if not, ask for a new one when the timer ends.")
 
 
 @store_route(bp, "/checkout", methods=["GET", "POST"])
@@ -43,21 +50,13 @@ def details() -> Response | str | tuple[str, int]:
     if not the_cart.orderable:
         flash(_("Your cart is empty."), "error")
         return redirect(url_for("cart.show"), 303)
-    form = CheckoutForm(data=_saved_details()) if request.method == "GET" else CheckoutForm()
+    form = CheckoutForm(data=checkout.saved_details(g.slug)) if request.method == "GET" else CheckoutForm()
     status = _fill_choices(form)
-    if request.method == "POST" and request.form.get("action") != "areas" and form.validate():
-        return _send_code(form)
+    if request.method == "POST" and request.form.get("action") != "areas":
+        if form.validate():
+            return _send_code(form)
+        status = max(status, FORM_ERROR)
     return render_template("checkout/details.html", form=form, cart=the_cart), status
-
-
-def _saved_details() -> dict[str, str] | None:
-    """What the shopper typed last time, for re-showing the form."""
-    current = checkout.pending(g.slug)
-    if current is None:
-        return None
-    typed = {f: getattr(current.details, f) for f in DETAIL_FIELDS}
-    typed["phone"] = display_phone(typed["phone"])
-    return typed
 
 
 def _fill_choices(form: CheckoutForm) -> int:
@@ -84,19 +83,27 @@ def _send_code(form: CheckoutForm) -> Response | tuple[str, int]:
     d = checkout.Details(name=form.name.data.strip(), phone=form.normalized_phone,
                          province=form.province.data, area=form.area.data,
                          address=form.address.data.strip(), notes=(form.notes.data or "").strip())
+    status = FORM_ERROR
     try:
         checkout.request_code(g.store, d, request.remote_addr or "")
     except limits.LimitExceeded as exc:
         form.phone.errors.append(limit_message(exc))
+        status = 429
     except checkout.OrderMaybePlaced:
         return redirect(url_for("checkout.code"), 303)
+    except checkout.CodeMaybeSent:
+        flash(CODE_MAYBE_SENT(), "error")
+        return redirect(url_for("checkout.code"), 303)
+    except checkout.DetailsTooLong:
+        form.address.errors.append(_("Your address and note are too long. Please shorten them."))
     except SendyRejected as exc:
         _field_errors(form, exc)
     except (SendyRateLimited, SendyForbidden, SendyUnavailable) as exc:
         flash(_sendy_message(exc, placing=False), "error")
+        status = 429 if isinstance(exc, SendyRateLimited) else FORM_ERROR
     else:
         return redirect(url_for("checkout.code"), 303)
-    return render_template("checkout/details.html", form=form, cart=cart.view(g.store)), 400
+    return render_template("checkout/details.html", form=form, cart=cart.view(g.store)), status
 
 
 @store_route(bp, "/checkout/areas")
@@ -113,8 +120,7 @@ def areas() -> Response | tuple[Response, int]:
 @store_route(bp, "/checkout/code", methods=["GET", "POST"])
 def code() -> Response | str | tuple[str, int]:
     """Enter the one-time code (or ask for another), then the order is placed."""
-    current = checkout.pending(g.slug)
-    if current is None or not current.send_id:
+    if checkout.code_step(g.slug) is None:
         return _after_checkout()
     form = CodeForm()
     if request.method == "POST":
@@ -122,27 +128,25 @@ def code() -> Response | str | tuple[str, int]:
             checkout.abandon(g.slug)
             return redirect(url_for("checkout.details"), 303)
         if request.form.get("action") == "resend":
-            return _resend(current)
+            return _resend()
         if form.validate():
             return _place(form)
-    return _code_page(form, 200 if request.method == "GET" else 400)
+    return _code_page(form, 200 if request.method == "GET" else FORM_ERROR)
 
 
-def _code_page(form: CodeForm, status: int) -> tuple[str, int]:
-    current = checkout.pending(g.slug)
-    assert current is not None
-    demo_code = None
-    sandbox = current_app.extensions.get("sandbox")
-    if current_app.config.get("SANDBOX_DEMO") and sandbox is not None:
-        demo_code = sandbox.last_otp(current.details.phone)
-    wait = max(0, int(current.sent_at + current.resend_after - time.time()))
-    return render_template("checkout/code.html", form=form, pending=current, wait=wait,
-                           phone=display_phone(current.details.phone), demo_code=demo_code,
+def _code_page(form: CodeForm, status: int) -> tuple[str, int] | Response:
+    step = checkout.code_step(g.slug)
+    if step is None:  # the checkout ended meanwhile (placed from another tab)
+        return _after_checkout()
+    return render_template("checkout/code.html", form=form, pending=step.pending, wait=step.wait,
+                           phone=step.phone, demo_code=step.demo_code, maybe_placed=step.maybe_placed,
                            cart=cart.view(g.store)), status
 
 
-def _resend(current: checkout.Pending) -> Response | tuple[str, int]:
+def _resend() -> Response | tuple[str, int]:
     form = CodeForm(formdata=None)
+    current = checkout.pending(g.slug)
+    assert current is not None
     try:
         checkout.request_code(g.store, current.details, request.remote_addr or "", resend=True)
     except limits.LimitExceeded as exc:
@@ -151,9 +155,12 @@ def _resend(current: checkout.Pending) -> Response | tuple[str, int]:
     except checkout.OrderMaybePlaced:
         form.code.errors = [MAYBE_PLACED()]
         status = 409
+    except checkout.CodeMaybeSent:
+        form.code.errors = [CODE_MAYBE_SENT()]
+        status = 503
     except SendyError as exc:
         form.code.errors = [_sendy_message(exc, placing=False)]
-        status = 429 if isinstance(exc, SendyRateLimited) else 400
+        status = 429 if isinstance(exc, SendyRateLimited) else FORM_ERROR
     else:
         flash(_("We sent you a new code."), "success")
         return redirect(url_for("checkout.code"), 303)
@@ -173,28 +180,27 @@ def _place(form: CodeForm) -> Response | tuple[str, int]:
     except checkout.OrderInFlight:
         form.code.errors.append(_("Your order is still being placed. Please wait a moment, "
                                   "then press the button again."))
+    except checkout.CartChanged:
+        flash(_("Some products in your cart changed. Please check your cart and try again."), "error")
+        return redirect(url_for("cart.show"), 303)
     except SendyRejected as exc:
         return _rejected(form, exc)
     except (SendyRateLimited, SendyForbidden, SendyUnavailable) as exc:
         form.code.errors.append(_sendy_message(exc))
     else:
         return redirect(url_for("checkout.confirmation", public_id=receipt.public_id), 303)
-    return _code_page(form, 400)
+    return _code_page(form, FORM_ERROR)
 
 
 def _rejected(form: CodeForm, exc: SendyRejected) -> Response | tuple[str, int]:
     """Put Sendy's complaints on the field they belong to."""
     if exc.for_field("otp_code"):
         form.code.errors.append(_("That code is wrong or has expired. Check it, or ask for a new code."))
-        return _code_page(form, 400)
-    if exc.for_field("items"):
-        catalog.forget_store(g.slug)
-        flash(_("Some products in your cart changed. Please check your cart and try again."), "error")
-        return redirect(url_for("cart.show"), 303)
-    details_form = CheckoutForm(formdata=None, data=_saved_details())
+        return _code_page(form, FORM_ERROR)
+    details_form = CheckoutForm(formdata=None, data=checkout.saved_details(g.slug))
     _fill_choices(details_form)
     _field_errors(details_form, exc)
-    return render_template("checkout/details.html", form=details_form, cart=cart.view(g.store)), 400
+    return render_template("checkout/details.html", form=details_form, cart=cart.view(g.store)), FORM_ERROR
 
 
 def _field_errors(form: CheckoutForm, exc: SendyRejected) -> bool:
@@ -231,8 +237,6 @@ def _sendy_message(exc: SendyError, *, placing: bool = True) -> str:
 
 def limit_message(exc: limits.LimitExceeded) -> str:
     """A translated 'try again in …' for each limit."""
-    from datetime import timedelta
-
     when = format_timedelta(timedelta(seconds=exc.retry_after), threshold=1.1, add_direction=True)
     if exc.kind == "cooldown":
         return _("Please wait before asking for another code. You can ask again %(when)s.", when=when)
@@ -245,9 +249,9 @@ def limit_message(exc: limits.LimitExceeded) -> str:
 
 def _after_checkout() -> Response:
     """No checkout in progress: show the last order placed, else the cart."""
-    placed = session.get("orders", [])
-    if placed and checkout.receipt(g.slug, placed[-1]):
-        return redirect(url_for("checkout.confirmation", public_id=placed[-1]), 303)
+    placed = checkout.last_order(g.slug)
+    if placed:
+        return redirect(url_for("checkout.confirmation", public_id=placed), 303)
     return redirect(url_for("cart.show"), 303)
 
 

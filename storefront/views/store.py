@@ -17,7 +17,10 @@ bp = store_blueprint("store", __name__)
 @store_route(bp, "/")
 def home() -> str:
     """The store's front page: cover, categories, search and the product grid."""
-    listing = catalog.browse(g.store, request.args.get("category"), request.args.get("q", "")[:100])
+    try:
+        listing = catalog.browse(g.store, request.args.get("category"), request.args.get("q", "")[:100])
+    except catalog.UnknownCategory:
+        abort(404)
     return render_template("store/home.html", listing=listing)
 
 
