@@ -25,7 +25,8 @@ from storefront.views.common import store_blueprint
 bp = store_blueprint("checkout", __name__, private=True)
 log = logging.getLogger("storefront.checkout")
 #: The form again, with a message, on both checkout steps: for a field to correct or a Sendy
-#: failure to retry alike (the form is the designed answer, never a 5xx); a limit reached is 429.
+#: failure to retry alike; a limit reached is 429 (and a form that can't be filled in at all,
+#: the governorates missing, 503).
 FORM_ERROR = 400
 
 
