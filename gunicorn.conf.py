@@ -5,6 +5,13 @@ settings (SENDY_BASE_URL, SECRET_KEY, REDIS_URL, ...) when each worker starts.
 """
 
 import os
+import shutil
+import tempfile
+
+# Prometheus multiprocess mode: every worker writes its samples to files here, and /metrics adds
+# them up. Set before the app (and prometheus_client) is imported; emptied at each start.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="storefront-metrics-")
 
 wsgi_app = "storefront:create_app()"
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
@@ -29,3 +36,17 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Behind a proxy, set TRUSTED_PROXIES for the app (werkzeug ProxyFix); gunicorn trusts none.
 forwarded_allow_ips = ""
+
+
+def on_starting(server: object) -> None:
+    """A fresh start counts from zero: no samples left by an earlier run."""
+    folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder, exist_ok=True)
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker that exits stops counting in the live figures."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

@@ -9,10 +9,19 @@ gives back the cooldown; a send Sendy answered with a refusal or an error gives 
 
 Wrong codes are counted per phone and per code sent — not per session — and each attempt is
 counted before Sendy checks it, so a burst of guesses from many sessions shares five tries.
+
+Budgets bound what SMS pumping (bots asking codes for ranges of numbers, from many addresses)
+can cost: per number prefix (the number without its last four digits), per store (hourly and
+daily, ``OTP_BUDGETS`` overriding the defaults) and for the whole platform. They are taken last,
+so a send refused by another limit spends none. Spending one is logged once per window as a
+warning (``otp.budget_exhausted``), as are a store's budget 80% used (``otp.budget_80``) and an
+hour in which fewer than a third of a store's codes were entered correctly
+(``otp.low_verification``, the sign of pumping).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -21,6 +30,8 @@ from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from storefront import metrics
+from storefront.config import OtpBudgets
 from storefront.state import state
 
 #: Seconds between two codes to one phone: the one source of truth for the resend countdown.
@@ -31,6 +42,11 @@ IP_HOUR = parse("10 per hour")
 WRONG_CODES = 5
 #: How long a code's attempt count is kept (longer than any code lives).
 ATTEMPTS_TTL = 15 * 60
+#: The limits whose refusal means "codes are paused": the shopper is offered WhatsApp instead.
+BUDGETS = frozenset({"prefix", "store_hourly", "store_daily", "platform"})
+#: The pumping signal needs this many codes sent in the hour before it speaks.
+SIGNAL_MIN_SENDS = 9
+log = logging.getLogger("storefront.otp")
 
 
 class LimitExceeded(Exception):
@@ -40,6 +56,11 @@ class LimitExceeded(Exception):
         super().__init__(f"{kind} limit, retry after {retry_after}s")
         self.kind = kind
         self.retry_after = max(1, math.ceil(retry_after))
+
+    @property
+    def budget(self) -> bool:
+        """Whether a budget (not a per-shopper limit) refused: codes are paused for everyone."""
+        return self.kind in BUDGETS
 
 
 def _limiter() -> MovingWindowRateLimiter:
@@ -58,27 +79,80 @@ def _test(item: RateLimitItem, kind: str, *keys: str) -> None:
 
 def _refuse(item: RateLimitItem, kind: str, *keys: str) -> None:
     reset = _limiter().get_window_stats(item, kind, *keys).reset_time
-    raise LimitExceeded(kind, reset - time.time())
+    raise _refused(kind, reset - time.time())
+
+
+def _refused(kind: str, retry_after: float) -> LimitExceeded:
+    metrics.OTP_REFUSALS.labels(kind).inc()
+    return LimitExceeded(kind, retry_after)
 
 
 def _cooldown_key(slug: str, phone: str) -> str:
     return f"otp:cooldown:{slug}:{phone}"
 
 
-def take_send(slug: str, phone: str, ip: str) -> None:
-    """Take a slot in every send limit, or raise LimitExceeded having taken none that matters."""
+def take_send(slug: str, phone: str, ip: str, budgets: OtpBudgets) -> None:
+    """Take a slot in every send limit and budget, or raise LimitExceeded having taken none that matters."""
     key = _cooldown_key(slug, phone)
     if not state().add(key, 1, RESEND_COOLDOWN):
-        raise LimitExceeded("cooldown", state().ttl(key))
+        raise _refused("cooldown", state().ttl(key))
     try:
         for item, kind in ((PHONE_SHORT, "phone"), (PHONE_DAY, "phone_day")):
             _test(item, kind, phone)  # the phone's own limit is the reason to show, if both apply
         _hit(IP_HOUR, "ip", ip)  # the connection first: a refused one takes none of the phone's slots
         _hit(PHONE_SHORT, "phone", phone)
         _hit(PHONE_DAY, "phone_day", phone)
+        _spend(slug, phone, budgets)
     except LimitExceeded:
         state().delete(key)
         raise
+
+
+def _budgets(slug: str, phone: str, budgets: OtpBudgets) -> list[tuple[RateLimitItem, str, tuple[str, ...]]]:
+    hourly, daily = budgets.for_store(slug)
+    return [(parse(f"{budgets.prefix_hourly} per hour"), "prefix", (phone[:-4],)),
+            (parse(f"{hourly} per hour"), "store_hourly", (slug,)),
+            (parse(f"{daily} per day"), "store_daily", (slug,)),
+            (parse(f"{budgets.platform_hourly} per hour"), "platform", ())]
+
+
+def _spend(slug: str, phone: str, budgets: OtpBudgets) -> None:
+    """Take one code from each budget; the first one spent refuses (and is logged once)."""
+    for item, kind, keys in _budgets(slug, phone, budgets):
+        stats_keys = (kind, *keys)
+        if not _limiter().hit(item, *stats_keys):
+            _warn_once("otp.budget_exhausted", kind, slug if kind != "platform" else "*", item.get_expiry())
+            _refuse(item, *stats_keys)
+        if kind != "prefix":
+            left = _limiter().get_window_stats(item, *stats_keys).remaining
+            if left <= item.amount * 0.2:
+                _warn_once("otp.budget_80", kind, slug if kind != "platform" else "*", item.get_expiry())
+    _check_pumping(slug, budgets)
+
+
+def _verified_item(slug: str, budgets: OtpBudgets) -> RateLimitItem:
+    return parse(f"{budgets.for_store(slug)[0]} per hour")
+
+
+def record_verified(slug: str, budgets: OtpBudgets) -> None:
+    """A code was entered correctly in this store (for the pumping signal)."""
+    _limiter().hit(_verified_item(slug, budgets), "verified", slug)
+
+
+def _check_pumping(slug: str, budgets: OtpBudgets) -> None:
+    sent_item = parse(f"{budgets.for_store(slug)[0]} per hour")
+    sent = sent_item.amount - _limiter().get_window_stats(sent_item, "store_hourly", slug).remaining
+    verified_item = _verified_item(slug, budgets)
+    verified = verified_item.amount - _limiter().get_window_stats(verified_item, "verified", slug).remaining
+    if sent >= SIGNAL_MIN_SENDS and verified * 3 < sent:
+        _warn_once("otp.low_verification", "store_hourly", slug, 3600, sent=sent, verified=verified)
+
+
+def _warn_once(event: str, budget: str, slug: str, window: int, **figures: int) -> None:
+    """Log a budget event once per window, whichever worker sees it first."""
+    if state().add(f"otp:warned:{event}:{budget}:{slug}", 1, window):
+        log.warning("%s: %s budget of %s", event, budget, slug,
+                    extra={"fields": {"event": event, "budget": budget, "store": slug, **figures}})
 
 
 def give_back_send(slug: str, phone: str) -> None:
@@ -105,7 +179,7 @@ def take_attempt(slug: str, phone: str, code_id: str) -> None:
     """Count one try at the code sent to this phone; LimitExceeded after five."""
     key = _attempts_key(slug, phone, code_id)
     if state().incr(key, ATTEMPTS_TTL) > WRONG_CODES:
-        raise LimitExceeded("wrong", state().ttl(key))
+        raise _refused("wrong", state().ttl(key))
 
 
 def give_back_attempt(slug: str, phone: str, code_id: str) -> None:

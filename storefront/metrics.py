@@ -1,0 +1,70 @@
+"""Observability: Prometheus metrics, and ``/metrics`` for whoever holds ``METRICS_TOKEN``.
+
+Under gunicorn every worker writes its samples to files in ``PROMETHEUS_MULTIPROC_DIR`` (set
+by gunicorn.conf.py before the app is imported) and ``/metrics`` adds them up, whichever
+worker answers. Without it (``flask run``, tests) the process's own registry is served.
+
+Labels are small closed sets — route names, status codes, Sendy endpoint names, outcomes and
+limit names — never a phone, a code, a key, a slug typed in a URL or any other free text.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+
+from flask import Blueprint, Flask, abort, current_app, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from werkzeug.wrappers import Response
+
+bp = Blueprint("metrics", __name__)
+
+REQUESTS = Counter("storefront_http_requests", "Requests answered, by route and status.", ["route", "status"])
+LATENCY = Histogram("storefront_http_request_duration_seconds", "Time to answer a request, by route.", ["route"],
+                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+SENDY_CALLS = Counter("storefront_sendy_requests", "Calls to Sendy, by endpoint and outcome.", ["endpoint", "outcome"])
+SENDY_LATENCY = Histogram("storefront_sendy_request_duration_seconds", "Time Sendy took to answer, by endpoint.",
+                          ["endpoint"], buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10))
+CACHE = Counter("storefront_cache_lookups", "Cache lookups: data (Sendy answers) and page, by result.",
+                ["cache", "result"])
+OTP_SENDS = Counter("storefront_otp_sends", "One-time codes asked of Sendy, by outcome.", ["outcome"])
+OTP_VERIFICATIONS = Counter("storefront_otp_verifications", "Codes Sendy checked, by outcome.", ["outcome"])
+OTP_REFUSALS = Counter("storefront_otp_refusals", "Codes or tries refused before Sendy, by limit or budget.",
+                       ["reason"])
+ORDERS = Counter("storefront_orders", "Order requests, by outcome (placed, rejected, uncertain, failed).",
+                 ["outcome"])
+
+
+def observe_request(route: str, status: int, seconds: float) -> None:
+    """Count one answered request."""
+    REQUESTS.labels(route, str(status)).inc()
+    LATENCY.labels(route).observe(seconds)
+
+
+def _registry() -> CollectorRegistry | None:
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    from prometheus_client import multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
+@bp.route("/metrics")
+def metrics() -> Response:
+    """The samples of every worker, for a scraper holding the token; 404 when none is set."""
+    token = current_app.extensions["settings"].metrics_token
+    if not token:
+        abort(404)
+    sent = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return Response("Unauthorized\n", 401, {"WWW-Authenticate": 'Bearer realm="metrics"'}, mimetype="text/plain")
+    registry = _registry()
+    body = generate_latest(registry) if registry is not None else generate_latest()
+    return Response(body, mimetype=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+
+
+def init_app(app: Flask) -> None:
+    """Serve /metrics."""
+    app.register_blueprint(bp)
