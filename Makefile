@@ -7,13 +7,13 @@ MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve bench audit venv test-tools translations extract chromium redis wrk audit-tools lint clean
+.PHONY: run test serve bench audit venv test-tools translations photos extract chromium redis wrk audit-tools lint clean
 
-run: venv translations
+run: venv translations photos
 	@echo "Demo stores: http://$(HOST):$(PORT)/  (e.g. http://$(HOST):$(PORT)/flora-baghdad/)"
 	$(BIN)/flask --app storefront run --host $(HOST) --port $(PORT)
 
-test: test-tools translations chromium redis lint
+test: test-tools translations photos chromium redis lint
 	$(BIN)/python -m pytest
 
 # Two stamps, each installed once (again when pyproject.toml changes): the app alone for
@@ -32,6 +32,15 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 	touch $@
 
 translations: venv $(MO)
+
+# The demo stores' photos: 12 MP JPEGs of about 2 MB, as phones upload them (not committed;
+# made once per clone, again when the tool or the seed changes; about 10 s on two cores).
+PHOTOS := static/img/photos/.stamp
+photos: $(PHOTOS)
+
+$(PHOTOS): tools/make_demo_photos.py storefront/sendy/sandbox/data/stores.json $(VENV)/.installed-run
+	$(BIN)/python tools/make_demo_photos.py
+	touch $@
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po
 	$(BIN)/pybabel compile -f -d translations -l $* --statistics
@@ -58,7 +67,7 @@ clean:
 # Production server, locally: gunicorn with two workers against the sandbox served over HTTP
 # (one sandbox shared by both workers, as one Sendy would be).
 SANDBOX_PORT ?= 5001
-serve: venv translations
+serve: venv translations photos
 	@$(BIN)/flask --app storefront sandbox serve --port $(SANDBOX_PORT) & sandbox=$$!; \
 	trap "kill $$sandbox" EXIT INT TERM; sleep 1; \
 	SENDY_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) STOREFRONT_ENV=development \
@@ -66,14 +75,14 @@ serve: venv translations
 	BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
 
 # Benchmarks: gunicorn on the sandbox served over HTTP, loaded by wrk; fails when a budget is missed.
-bench: test-tools translations redis wrk
+bench: test-tools translations photos redis wrk
 	$(BIN)/python bench/run.py
 
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 # Audits in a real browser: Lighthouse, axe-core, the Nu HTML Checker, the first-view byte budget.
-audit: test-tools translations chromium audit-tools
+audit: test-tools translations photos chromium audit-tools
 	$(BIN)/python audit/run.py
 
 audit-tools:

@@ -3,14 +3,19 @@
 What it measures (every server on 127.0.0.1; every process stopped at the end, even on failure):
 
 1. Throughput, warm cache: `wrk` against a minimal Flask endpoint (bench/minimal_app.py) and
-   against the store home and a product page, each under `gunicorn -c gunicorn.conf.py` with
-   the same settings (2 workers, gthread, 4 threads), once with the default per-worker
-   SimpleCache and once with Redis (the production shape). Budget: the home page at >= 50%
-   of the minimal endpoint's requests per second.
+   against the store home, a product page and a cached product image (/img/…/360.avif), each
+   under `gunicorn -c gunicorn.conf.py` with the same settings (2 workers, gthread, 4 threads),
+   once with the default per-worker SimpleCache and once with Redis (the production shape).
+   Budget: the home page and the cached image at >= 50% of the minimal endpoint's requests per
+   second. The cold resize of a 12 MP demo JPEG to 480 px (time and memory, per format) is
+   reported.
 2. Cold cache: a fresh one-worker gunicorn against a sandbox that adds 200 ms to every Sendy
    call; the first render of a page must cost one Sendy round trip, not several in sequence.
 3. Sendy calls per 1,000 page views of one store (home, product, FAQ; 8 concurrent shoppers):
    at most the number of cache expiries in that time.
+4. Big catalogs (bench/catalog.py, first, in this process): a generated 5,000-product,
+   20-category store beside a 50-product one: page 1 of the home <= 60 KB of HTML and its render
+   within 2x of the small store's; a search within 3x; parse/index time and memory reported.
 
 Prints the tables, writes them to bench/RESULTS.md with the machine they ran on, and exits 1
 when a budget is missed. BENCH_DURATION (seconds per wrk run, default 5) and BENCH_ROUNDS
@@ -47,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench import catalog as big_catalog  # noqa: E402
 from storefront.config import ENV_NAMES  # noqa: E402
 from storefront.sendy.sandbox import Sandbox, serve_in_thread  # noqa: E402
 from storefront.services.catalog import STORE_TTL  # noqa: E402
@@ -156,7 +162,8 @@ def start_gunicorn(procs: Processes, tmp: Path, name: str, *, sendy_url: str, ke
     env.update({"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
                 "GUNICORN_THREADS": str(THREADS), "GUNICORN_LOG_LEVEL": "warning",
                 "SENDY_BASE_URL": sendy_url, "SENDY_API_KEYS": json.dumps(keys), "SECRET_KEY": SECRET,
-                "STOREFRONT_ENV": "development", "LOG_FORMAT": "json", "PLATFORM_HOST": f"127.0.0.1:{port}"})
+                "STOREFRONT_ENV": "development", "LOG_FORMAT": "json", "PLATFORM_HOST": f"127.0.0.1:{port}",
+                "IMAGE_CACHE_DIR": str(tmp / "images")})  # shared by the workers, empty at the start
     if redis_url:
         env["REDIS_URL"] = redis_url
     log = tmp / f"{name}.log"
@@ -315,6 +322,8 @@ def run(report: Report, procs: Processes, tmp: Path, sandbox: Sandbox, sendy_url
         wait_http(server, "/healthz")
         warm(server.base, list(PAGES.values()))
     warm(minimal.base, ["/"])
+    image = card_image(apps["SimpleCache"].base)  # made once here (cold), then served from the disk cache
+    warm(apps["SimpleCache"].base, [image], rounds=2)
 
     # Sendy calls per 1,000 views, before the wrk runs (so gunicorn's max_requests
     # recycling, a fresh empty cache in a new worker, does not fall inside the window).
@@ -352,6 +361,7 @@ def run(report: Report, procs: Processes, tmp: Path, sandbox: Sandbox, sendy_url
         ("minimal Flask endpoint", "-", minimal.base + "/", (), None),
         ("storefront /healthz", "SimpleCache", simple.base + "/healthz", (), None),
         (f"home {PAGES['home']}", "SimpleCache", simple.base + PAGES["home"], (), True),
+        ("cached image (a card, 360.avif)", "SimpleCache", simple.base + image, (), True),
         (f"product {PAGES['product']}", "SimpleCache", simple.base + PAGES["product"], (), None),
         ("home, Accept-Encoding: br, gzip", "SimpleCache", simple.base + PAGES["home"],
          ("Accept-Encoding: br, gzip",), None)]
@@ -405,6 +415,63 @@ def run(report: Report, procs: Processes, tmp: Path, sandbox: Sandbox, sendy_url
             procs.stop(server.proc)
     sandbox.reset()
     hanging_sendy(report, procs, tmp, sandbox, sendy_url)
+    cold_resize(report)
+
+
+def card_image(base: str) -> str:
+    """The path of the first product card's AVIF on the store home."""
+    with fresh_client() as http:
+        found = re.search(r'<li class="card">.*?(/img/[^" ,]+/360\.avif)', http.get(base + PAGES["home"]).text, re.S)
+    if not found:
+        raise RuntimeError("no card image on the store home")
+    return found.group(1)
+
+
+RESIZE_SOURCE = ROOT / "static" / "img" / "photos" / STORE / "flr-rose-12.jpg"
+RESIZE_AIM = 300  # ms: the cold resize of a 12 MP JPEG to 480 px, the issue's aim
+RESIZE_SCRIPT = """
+import json, sys, time
+from storefront.images import process
+from storefront.images.urls import Variant
+
+def status(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field):
+            return int(line.split()[1]) / 1024
+
+data = open(sys.argv[1], "rb").read()
+variant = Variant(480, sys.argv[2])
+before = status("VmRSS:")
+open("/proc/self/clear_refs", "w").write("5")  # the peak (VmHWM) starts again from here
+times = []
+for _ in range(4):
+    started = time.perf_counter()
+    made = process.make(data, variant)
+    times.append((time.perf_counter() - started) * 1000)
+print(json.dumps({"first": times[0], "ms": min(times[1:]), "peak_mb": status("VmHWM:") - before,
+                  "bytes": len(made.data), "size": [made.width, made.height]}))
+"""
+
+
+def cold_resize(report: Report) -> None:
+    """A 12 MP demo JPEG (2 MB) to 480 px in each format: best of 3 after the first, and its peak memory."""
+    if not RESIZE_SOURCE.exists():
+        report.notes.append(f"{RESIZE_SOURCE.relative_to(ROOT)} is missing (`make photos`): no resize figures.")
+        return
+    for fmt in ("jpg", "webp", "avif"):
+        out = subprocess.run([sys.executable, "-c", RESIZE_SCRIPT, str(RESIZE_SOURCE), fmt], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120, check=True).stdout
+        found = json.loads(out)
+        report.check(f"Cold resize: 12 MP JPEG ({RESIZE_SOURCE.stat().st_size / 1e6:.1f} MB) to 480 px {fmt}",
+                     f"{found['ms']:.0f} ms (first call {found['first']:.0f} ms), peak memory "
+                     f"+{found['peak_mb']:.0f} MB, {found['bytes']:,} bytes ({found['size'][0]}x{found['size'][1]})",
+                     f"aim <= {RESIZE_AIM} ms (Pillow {pillow_version()}, decoded at 1/4 scale)", None)
+
+
+def pillow_version() -> str:
+    import PIL  # noqa: PLC0415
+
+    return PIL.__version__
 
 
 HANG = 20.0  # seconds Sendy takes to answer while it "hangs" (longer than any budget)
@@ -468,9 +535,12 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the sandbox's own access log
     load_before = os.getloadavg()
     report, procs = Report(), Processes()
+    started = time.monotonic()
+    catalogs = Report()  # first, in this process, while no server is running (bench/catalog.py)
+    big_catalog.measure(catalogs.check)
+    report.failed |= catalogs.failed
     sandbox = Sandbox()
     sendy_server, sendy_url = serve_in_thread(sandbox)
-    started = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix="storefront-bench-") as tmp:
             run(report, procs, Path(tmp), sandbox, sendy_url)
@@ -499,6 +569,13 @@ def main() -> int:
         throughput, "",
         "## Sendy round trips", "",
         checks, "",
+        "## Big catalogs", "",
+        f"A generated store of {big_catalog.PRODUCTS:,} products and {big_catalog.CATEGORIES} categories beside "
+        f"one of {big_catalog.SMALL_PRODUCTS} (bench/catalog.py), rendered by the app in this process behind its "
+        "page cache (every request renders; the store already fetched, parsed and indexed): medians of "
+        f"{big_catalog.RUNS} interleaved runs. The search page of the big store shows 24 cards, the small "
+        "store's a few: most of the difference is rendering those cards, not finding them.", "",
+        table(["Measure", "Figure", "Budget", "Result"], catalogs.checks), "",
         "Notes:", "",
         f"- Without REDIS_URL each gunicorn worker has its own SimpleCache, so each worker fetches the "
         f"store itself once per {STORE_TTL} s: the budget is one expiry per worker per {STORE_TTL} s. "

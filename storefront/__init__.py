@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from storefront import hosts, i18n, observability, page_cache, security, session, state
+from storefront import hosts, i18n, images, metrics, observability, page_cache, security, session, state
 from storefront.config import ENV_NAMES, Settings, load_settings
 from storefront.extensions import babel, cache, compress, csrf
 from storefront.hosts import StorefrontFlask
@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale,
                    default_translation_directories=str(ROOT / "translations"))
     observability.init_app(app, json_logs=settings.json_logs)  # request ids before CSRF runs
+    metrics.init_app(app)
     cache.init_app(app)
     csrf.init_app(app)
     session.init_app(app)
@@ -48,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limits.init_app(app, settings.redis_url)
     sendy_service.init_app(app)
     page_cache.init_app(app, shared=bool(settings.redis_url))
+    images.init_app(app, settings.image_hosts, settings.image_cache_dir, settings.image_cache_mb)
     _register_views(app)
     security.init_app(app)
     compress.init_app(app)
@@ -105,12 +107,14 @@ def _init_sendy(app: Flask, settings: Settings) -> None:
 
 def _register_views(app: Flask) -> None:
     from storefront.sendy.sandbox.cli import sandbox_cli
-    from storefront.views import cart, checkout, errors, site, store
+    from storefront.views import cart, checkout, errors, orders, site, store
+    from storefront.views import images as image_views
 
     errors.init_app(app)
     site.init_app(app)
-    for module in (site, store, cart, checkout):
+    for module in (site, store, cart, checkout, orders):
         app.register_blueprint(module.bp)
+    app.register_blueprint(image_views.bp)
     app.cli.add_command(sandbox_cli)
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import re
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +26,22 @@ FULFILLMENT_TYPES = ("from_to", "warehouse")
 
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class OtpBudgets:
+    """How many one-time codes may be sent, per number prefix, per store and for the platform."""
+
+    prefix_hourly: int = 5
+    store_hourly: int = 60
+    store_daily: int = 300
+    platform_hourly: int = 2_000
+    #: slug → (hourly, daily), overriding the store defaults
+    stores: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+
+    def for_store(self, slug: str) -> tuple[int, int]:
+        """The (hourly, daily) budget of one store."""
+        return self.stores.get(slug, (self.store_hourly, self.store_daily))
 
 
 @dataclass(frozen=True)
@@ -42,6 +60,11 @@ class Settings:
     platform_hosts: tuple[str, ...] = ()
     trusted_proxies: int = 0
     json_logs: bool = False
+    otp_budgets: OtpBudgets = field(default_factory=lambda: OtpBudgets())
+    metrics_token: str = ""
+    image_hosts: tuple[str, ...] = ()
+    image_cache_dir: str = ""
+    image_cache_mb: int = 512
 
     @property
     def production(self) -> bool:
@@ -56,7 +79,9 @@ class Settings:
 
 ENV_NAMES = ("SENDY_BASE_URL", "SENDY_API_KEYS", "SENDY_API_KEYS_FILE", "STORE_DOMAINS",
              "STORE_FULFILLMENT", "SECRET_KEY", "SECRET_KEY_FILE", "REDIS_URL", "SANDBOX_DATA",
-             "SENDY_TIMEOUT", "STOREFRONT_ENV", "PLATFORM_HOST", "TRUSTED_PROXIES", "LOG_FORMAT")
+             "SENDY_TIMEOUT", "STOREFRONT_ENV", "PLATFORM_HOST", "TRUSTED_PROXIES", "LOG_FORMAT",
+             "OTP_PREFIX_HOURLY", "OTP_STORE_HOURLY", "OTP_STORE_DAILY", "OTP_BUDGETS", "OTP_PLATFORM_HOURLY",
+             "METRICS_TOKEN", "METRICS_TOKEN_FILE", "IMAGE_HOSTS", "IMAGE_CACHE_DIR", "IMAGE_CACHE_MB")
 
 
 def load_settings(env: Mapping[str, Any]) -> Settings:
@@ -85,6 +110,11 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
         platform_hosts=platform_hosts,
         trusted_proxies=_proxies(env.get("TRUSTED_PROXIES")),
         json_logs=_log_format(env.get("LOG_FORMAT"), environment) == "json",
+        otp_budgets=_otp_budgets(env),
+        metrics_token=_metrics_token(_secret(env, "METRICS_TOKEN")),
+        image_hosts=_image_hosts(env.get("IMAGE_HOSTS")),
+        image_cache_dir=_text(env.get("IMAGE_CACHE_DIR")) or os.path.join(tempfile.gettempdir(), "storefront-images"),
+        image_cache_mb=_image_cache_mb(env.get("IMAGE_CACHE_MB")),
     )
 
 
@@ -236,3 +266,65 @@ def _timeout(value: Any) -> float:
     if not 0 < seconds <= 60:
         raise ConfigError("SENDY_TIMEOUT must be between 0 and 60 seconds.")
     return seconds
+
+
+def _count(name: str, value: Any, default: int) -> int:
+    text = _text(value) if not isinstance(value, int) else str(value)
+    if not text:
+        return default
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) <= 1_000_000:
+        raise ConfigError(f"{name} must be a whole number of codes from 1 to 1000000 (got {value!r}).")
+    return int(text)
+
+
+def _otp_budgets(env: Mapping[str, Any]) -> OtpBudgets:
+    """OTP_PREFIX_HOURLY, OTP_STORE_HOURLY, OTP_STORE_DAILY, OTP_PLATFORM_HOURLY and OTP_BUDGETS."""
+    defaults = OtpBudgets()
+    hourly = _count("OTP_STORE_HOURLY", env.get("OTP_STORE_HOURLY"), defaults.store_hourly)
+    daily = _count("OTP_STORE_DAILY", env.get("OTP_STORE_DAILY"), defaults.store_daily)
+    example = '{"my-store": {"hourly": 100, "daily": 500}}'
+    stores: dict[str, tuple[int, int]] = {}
+    for slug, budget in _json_object("OTP_BUDGETS", env.get("OTP_BUDGETS"), example).items():
+        if not SLUG.match(str(slug)) or not isinstance(budget, Mapping) or not set(budget) <= {"hourly", "daily"}:
+            raise ConfigError(f"OTP_BUDGETS: {slug!r} must map a store slug to hourly and/or daily counts, "
+                              f"e.g. {example}")
+        stores[slug] = (_count(f"OTP_BUDGETS[{slug}].hourly", budget.get("hourly"), hourly),
+                        _count(f"OTP_BUDGETS[{slug}].daily", budget.get("daily"), daily))
+    return OtpBudgets(
+        prefix_hourly=_count("OTP_PREFIX_HOURLY", env.get("OTP_PREFIX_HOURLY"), defaults.prefix_hourly),
+        store_hourly=hourly, store_daily=daily,
+        platform_hourly=_count("OTP_PLATFORM_HOURLY", env.get("OTP_PLATFORM_HOURLY"), defaults.platform_hourly),
+        stores=stores)
+
+
+def _metrics_token(value: Any) -> str:
+    token = _text(value)
+    if token and (len(token) < 16 or any(ch.isspace() for ch in token)):
+        raise ConfigError("METRICS_TOKEN must be at least 16 characters without spaces (or unset: no /metrics).")
+    return token
+
+
+def _image_hosts(value: Any) -> tuple[str, ...]:
+    """``IMAGE_HOSTS``: comma-separated ``host[:port]`` the image endpoint may fetch from (http or https)."""
+    hosts = []
+    for entry in (e.strip() for e in _text(value).split(",")):
+        if not entry:
+            continue
+        try:
+            name, port = parse_host(entry.lower())
+        except ValueError:
+            name, port = "", None
+        if not (_HOST.match(name) or name == "localhost" or _is_ip(name)):
+            raise ConfigError(f"IMAGE_HOSTS: {entry!r} is not a host name with an optional port, "
+                              "e.g. cdn.sendyiq.com or 127.0.0.1:8080 (no scheme, no path)")
+        hosts.append(format_host(name, port))
+    return tuple(hosts)
+
+
+def _image_cache_mb(value: Any) -> int:
+    text = _text(value) if not isinstance(value, int) else str(value)
+    if not text:
+        return 512
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+        raise ConfigError(f"IMAGE_CACHE_MB must be the image cache's size cap in megabytes, 1 or more (got {value!r}).")
+    return int(text)

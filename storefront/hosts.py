@@ -25,10 +25,10 @@ from werkzeug.wrappers import Response
 from werkzeug.wsgi import get_host
 
 DOMAIN_SLUG = "storefront.domain_slug"
-#: Health probes: answered on any well-formed host (they show nothing host-dependent).
-_PROBES = ("/healthz", "/readyz")
+#: Health probes and the scraper: answered on any well-formed host (nothing host-dependent).
+_PROBES = ("/healthz", "/readyz", "/metrics")
 #: Paths that stay global on a custom domain.
-_GLOBAL = ("/static/", "/healthz", "/readyz", "/favicon.ico")
+_GLOBAL = ("/static/", "/img/", "/healthz", "/readyz", "/metrics", "/favicon.ico")
 _SCHEMES = {"http": 80, "https": 443}
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 

@@ -34,7 +34,7 @@ LOCALES = {
 }
 DEFAULT_LANG = "ar"
 #: Blueprints whose routes live under a store (``/<slug>/...``).
-STORE_BLUEPRINTS = frozenset({"store", "cart", "checkout"})
+STORE_BLUEPRINTS = frozenset({"store", "cart", "checkout", "orders"})
 #: Endpoints that have a URL per language (registered through ``store_route``).
 LOCALIZED_ENDPOINTS: set[str] = set()
 

@@ -17,9 +17,13 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, g, has_request_context, jsonify, request
 from werkzeug.wrappers import Response
 
+from storefront import metrics
+
 bp = Blueprint("health", __name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = logging.getLogger("storefront.access")
+#: The WSGI environ key holding the name of the route that answered.
+ROUTE = "storefront.route"
 
 
 class JsonFormatter(logging.Formatter):
@@ -63,11 +67,14 @@ def _start() -> None:
 
 def _finish(response: Response) -> Response:
     response.headers["X-Request-ID"] = g.get("request_id", "")
+    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+    route = request.endpoint or "unmatched"
+    request.environ[ROUTE] = route  # a page replayed from the cache is counted under its route
+    metrics.observe_request(route, response.status_code, elapsed)
     if access_log.isEnabledFor(logging.INFO):
         method, path, status = request.method, request.path, response.status_code
-        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         access_log.info("%s %s %s", method, path, status, extra={
-            "fields": {"method": method, "path": path, "status": status, "ms": round(elapsed, 1)}})
+            "fields": {"method": method, "path": path, "status": status, "ms": round(elapsed * 1000, 1)}})
     return response
 
 

@@ -6,8 +6,9 @@ replays it to the next shoppers without running the app, as a CDN would.
 
 - Only ``GET`` responses the app marked ``Cache-Control: public``, with status 200 and no cookie,
   are kept, and only for URLs whose query names real variants: each of ``CACHEABLE_ARGS`` at
-  most once (the views answer 404 to an unknown category). Any other query (search, tracking
-  parameters) is answered by the app and not kept, so no URL flood can grow the cache.
+  most once (the views answer 404 to an unknown category, page, sort order or product variant,
+  and to any of these arguments on a page that does not read it). Any other query (search,
+  tracking parameters) is answered by the app and not kept, so no URL flood can grow the cache.
 - Pages live in this process's memory, in a bounded store (``MAX_PAGES``), never in Redis: no
   amount of page traffic can push out what the state store keeps (locks, receipts, limits).
 - Compression is negotiated once, here, with werkzeug's ``Accept-Encoding`` parser (``q=0``
@@ -32,16 +33,17 @@ from cachelib import SimpleCache
 from flask import Flask, current_app
 from werkzeug.http import parse_accept_header
 
+from storefront import metrics
 from storefront.config import SLUG
-from storefront.observability import request_id
+from storefront.observability import ROUTE, request_id
 from storefront.state import State
 
 PAGE_TTL = 60
 LOCAL_TTL = 5
 MAX_PAGES = 1_000
-CACHEABLE_ARGS = frozenset({"category"})
+CACHEABLE_ARGS = frozenset({"category", "page", "sort", "variant"})
 ENCODINGS = ("br", "gzip")
-_NOT_STORES = frozenset({"static", "healthz", "readyz", "favicon.ico", "robots.txt"})
+_NOT_STORES = frozenset({"static", "img", "healthz", "readyz", "favicon.ico", "robots.txt"})
 access_log = logging.getLogger("storefront.access")
 log = logging.getLogger("storefront.pages")
 
@@ -53,6 +55,7 @@ class Page:
     status: str
     headers: list[tuple[str, str]]
     body: bytes
+    route: str = "unmatched"
 
 
 def forget(slug: str) -> None:
@@ -100,6 +103,7 @@ class PageCache:
         if key is None:
             return self.wsgi(environ, start_response)
         page = self.pages.get(f"{key}|{encoding}")
+        metrics.CACHE.labels("page", "hit" if page is not None else "miss").inc()
         if page is not None:
             return self._replay(page, environ, start_response)
         return self._render(key, encoding, environ, start_response)
@@ -125,7 +129,7 @@ class PageCache:
         # Served to the clients that chose ``encoding`` only if that is what they can read: the
         # encoding they chose, or none (a body too small to compress).
         bucket = encoding if actual in (encoding, "identity") else actual
-        self.pages.set(f"{key}|{bucket}", Page(captured["status"], headers, data))
+        self.pages.set(f"{key}|{bucket}", Page(captured["status"], headers, data, environ.get(ROUTE, "unmatched")))
         return [data]
 
     def _key(self, environ: dict[str, Any]) -> str | None:
@@ -152,8 +156,10 @@ class PageCache:
         started = time.perf_counter()
         rid = request_id(environ.get("HTTP_X_REQUEST_ID"))
         start_response(page.status, [*page.headers, ("X-Request-ID", rid)])
+        status = int(page.status.split(" ", 1)[0])
+        metrics.observe_request(page.route, status, time.perf_counter() - started)
         if access_log.isEnabledFor(logging.INFO):
-            path, status = environ.get("PATH_INFO", ""), int(page.status.split(" ", 1)[0])
+            path = environ.get("PATH_INFO", "")
             access_log.info("GET %s %s", path, status, extra={"fields": {
                 "method": "GET", "path": path, "status": status, "request_id": rid,
                 "ms": round((time.perf_counter() - started) * 1000, 1), "cached": True}})

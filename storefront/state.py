@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from flask import Flask, current_app
 
-PREFIX = "storefront:state:"
+PREFIX = "storefront-state:"  # apart from the data cache's "storefront:" (its clear() must not reach here)
 #: Compare-and-delete, so a lock is released only by the request that holds it.
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 

@@ -61,6 +61,7 @@ def forget_everything(app: Flask) -> None:
         cache.clear()
     app.extensions["page_cache"].pages.clear()
     app.extensions["sendy_remembered"].clear()
+    app.extensions.pop("catalog_memo", None)  # the stores this process had parsed and indexed
 
 
 def expire(app: Flask, endpoint: str, slug: str, province: str = "BG") -> None:

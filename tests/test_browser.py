@@ -186,3 +186,182 @@ def test_checkout_without_javascript(page_no_js: Any, served: tuple[str, Sandbox
     area.select_option(index=1)
 
     _finish(page, base, sandbox, quantity=1)
+
+
+def test_order_status_link_in_a_second_browser(browser: Any, page: Any, served: tuple[str, Sandbox]) -> None:
+    base, sandbox = served
+    _add_to_cart(page, base, "1")
+    page.locator(f'a[href="/{FLORA}/checkout"]').click()
+    page.wait_for_url(f"{base}/{FLORA}/checkout")
+    _fill_details(page, "0770 123 4567")
+    page.locator("select[name=province]").select_option("BG")
+    area = page.locator("select[name=area]")
+    expect(area.locator("option").nth(1)).to_be_attached()
+    area.select_option(index=1)
+    _finish(page, base, sandbox, quantity=1)
+    expect(page.locator("[data-copy]")).to_be_visible()  # "copy link", shown by share.js
+    page.locator("[data-copy]").click()
+    expect(page.locator("[data-copied]")).to_have_text("تم نسخ الرابط")
+    link = page.locator("#status-link").input_value()
+    assert link.startswith(f"{base}/{FLORA}/track/")
+    sandbox.set_order_status(sandbox.orders[0]["response"]["publicId"], "out_for_delivery")
+
+    second = browser.new_context(**PHONE_CONTEXT)  # another browser: no cookie, no session
+    second.set_default_timeout(TIMEOUT_MS)
+    try:
+        other = second.new_page()
+        other.goto(link)
+        expect(other.locator(".step.current .step-name")).to_have_text("خرج للتوصيل")
+        expect(other.locator(".courier-name")).to_have_text("الرافدين للتوصيل")
+        expect(other.locator(".tracking")).to_have_text(re.compile(r"^RFD\d{8}$"))
+        assert other.viewport_size == {"width": 360, "height": 740}
+        assert other.evaluate("document.documentElement.scrollWidth") <= 360  # nothing sticks out
+        main = other.locator("main").inner_text()
+        assert "قرب جامع الكرادة" not in main and "زينب علي" not in main  # no address, a first name at most
+        assert [c["name"] for c in second.cookies()] == []
+    finally:
+        second.close()
+
+
+# -- variants and big stores -------------------------------------------------------------------
+LAYLA, SHOES = "layla-boutique", "rafidain-shoes"
+ABAYA = "LYL-ABY-CREPE"  # size × colour; 54/black sold out
+
+
+def _order_in_browser(page: Any, base: str, sandbox: Sandbox, slug: str,
+                      javascript: bool = True) -> list[dict[str, Any]]:
+    """From the cart to the confirmation (delivery form, code): the items Sendy received."""
+    page.goto(f"{base}/{slug}/cart")
+    page.locator(f'a[href="/{slug}/checkout"]').click()
+    page.wait_for_url(f"{base}/{slug}/checkout")
+    _fill_details(page, "0770 123 4567")
+    page.locator("select[name=province]").select_option("BG")
+    area = page.locator("select[name=area]")
+    if not javascript:  # the <noscript> button reloads the areas
+        page.locator("button[value=areas]:visible").click()
+    expect(area.locator("option").nth(1)).to_be_attached()
+    area.select_option(index=1)
+    page.locator("#address").fill("شارع 62، قرب جامع الكرادة")
+    page.locator("button[value=continue]").click()
+    page.wait_for_url(f"{base}/{slug}/checkout/code")
+    page.locator("#code").fill(sandbox.last_otp(PHONE) or "")
+    page.locator("button[value=verify]").click()
+    page.wait_for_url(re.compile(rf"/{slug}/orders/[^/]+$"))
+    [order] = sandbox.orders
+    return order["request"]["items"]
+
+
+def _choose(page: Any, *labels: str) -> None:
+    """Tap the chips (labels of the radios) with these texts, in order."""
+    for label in labels:
+        page.locator(".pick label", has_text=re.compile(rf"^{re.escape(label)}")).first.click()
+
+
+def test_ordering_a_variant_by_its_options_with_javascript(page: Any, served: tuple[str, Sandbox]) -> None:
+    base, sandbox = served
+    page.goto(f"{base}/{LAYLA}/p/{ABAYA}")
+    page.evaluate("window.stayed = true")  # gone if choosing loaded a page
+    _choose(page, "كحلي")
+    expect(page.locator(".gallery > :first-child")).to_have_attribute("src", re.compile(r"lyl-aby-crepe-navy\.svg$"))
+    _choose(page, "56")
+    expect(page).to_have_url(f"{base}/{LAYLA}/p/{ABAYA}?variant=LYL-ABY-56-NVY")
+    expect(page.locator(".sku bdi")).to_have_text("LYL-ABY-56-NVY")
+    assert page.evaluate("window.stayed") is True, "choosing loaded a page"
+    _choose(page, "أسود", "54")  # sold out: marked, and the button refuses
+    expect(page.locator(".stock")).to_have_class("stock out")
+    expect(page.locator("form.add button[type=submit]")).to_be_disabled()
+    expect(page.locator("label[for=o0-2]")).to_have_class("so")
+    _choose(page, "كحلي")
+    expect(page.locator("form.add button[type=submit]")).to_be_enabled()
+    page.locator("#qty").fill("2")
+    page.locator("form.add button[type=submit]").click()
+    page.wait_for_url(f"{base}/{LAYLA}/cart")
+    expect(page.locator(".line .opts")).to_have_text(re.compile("المقاس: 54.*اللون: كحلي"))
+    assert _order_in_browser(page, base, sandbox, LAYLA) == [{"sku": "LYL-ABY-54-NVY", "quantity": 2}]
+
+
+def test_ordering_a_variant_by_its_options_without_javascript(page_no_js: Any, served: tuple[str, Sandbox]) -> None:
+    page, (base, sandbox) = page_no_js, served
+    page.goto(f"{base}/{SHOES}/p/RFD-OXF")
+    page.locator("form.add button[type=submit]").click()  # nothing chosen: the page says what to choose
+    page.wait_for_url(re.compile(rf"/{SHOES}/p/RFD-OXF\?choose=1#choose$"))
+    expect(page.locator("#o0-err")).to_be_visible()
+    expect(page.locator("#o1-err")).to_be_visible()
+    _choose(page, "42", "بني")
+    page.locator("form.add button[type=submit]").click()
+    page.wait_for_url(f"{base}/{SHOES}/cart")
+    assert _order_in_browser(page, base, sandbox, SHOES, javascript=False) == [{"sku": "RFD-OXF-42-BRN", "quantity": 1}]
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_ordering_a_variant_opened_from_a_shared_link(browser: Any, served: tuple[str, Sandbox],
+                                                      javascript: bool) -> None:
+    base, sandbox = served
+    for page in _page(browser, java_script_enabled=javascript):
+        page.goto(f"{base}/{SHOES}/p/RFD-HEEL-W?variant=RFD-HEEL-39-SLV")
+        expect(page.locator("input[name=o0][value='39']")).to_be_checked()
+        expect(page.locator("input[name=o1][value='فضي']")).to_be_checked()
+        expect(page.locator(".gallery > :first-child")).to_have_attribute("src", re.compile(r"rfd-heel-w-silver\.svg$"))
+        page.locator("form.add button[type=submit]").click()
+        page.wait_for_url(f"{base}/{SHOES}/cart")
+        assert _order_in_browser(page, base, sandbox, SHOES, javascript) == [{"sku": "RFD-HEEL-39-SLV", "quantity": 1}]
+
+
+def test_a_sold_out_variant_cannot_be_added_without_javascript(page_no_js: Any, served: tuple[str, Sandbox]) -> None:
+    page, (base, _) = page_no_js, served
+    page.goto(f"{base}/{LAYLA}/p/{ABAYA}?variant=LYL-ABY-54-BLK")
+    expect(page.locator(".stock")).to_have_class("stock out")
+    page.locator("form.add button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"/{LAYLA}/p/{ABAYA}\?choose=1&o0=54&o1=.+#choose$"))
+    expect(page.locator("[data-problem]")).to_be_visible()
+    page.goto(f"{base}/{LAYLA}/cart")
+    expect(page.locator(".line")).to_have_count(0)
+
+
+@pytest.fixture
+def served_big() -> Iterator[tuple[str, Sandbox]]:
+    """The storefront with a generated store of 120 products (five pages), served over HTTP."""
+    from storefront.sendy.sandbox.generated import big_store
+
+    sandbox = Sandbox(demo=False)
+    sandbox.add_store(big_store(120, 20, slug="souq"))
+    app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0})
+    server, base = serve_wsgi(app, "storefront-http")
+    try:
+        yield base, sandbox
+    finally:
+        stop(server)
+        app.extensions["sendy"].close()
+
+
+def test_paging_through_a_big_store_and_loading_more(browser: Any, served_big: tuple[str, Sandbox]) -> None:
+    base, _ = served_big
+    for page in _page(browser, java_script_enabled=False):  # numbered pages: for crawlers and JS off
+        page.goto(f"{base}/souq/")
+        expect(page.locator("[data-more]")).to_be_hidden()
+        seen = []
+        for number in range(1, 6):
+            expect(page.locator(".grid > li")).to_have_count(24)
+            expect(page.locator(".pages [aria-current=page]")).to_have_text(str(number))
+            seen += page.locator(".grid > li > a").evaluate_all("links => links.map(a => a.pathname)")
+            if number < 5:
+                page.locator(".pages a[rel=next]").click()
+                page.wait_for_url(f"{base}/souq/?page={number + 1}")
+        assert len(set(seen)) == 120
+        assert page.locator(".pages a[rel=next]").count() == 0
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing sticks out
+    for page in _page(browser):  # "load more", in place
+        page.goto(f"{base}/souq/?sort=price-asc")
+        page.evaluate("window.stayed = true")  # gone if "load more" loaded a page
+        more = page.locator("[data-more]")
+        for count in (48, 72, 96, 120):
+            more.click()
+            expect(page.locator(".grid > li")).to_have_count(count)
+        expect(more).to_be_hidden()
+        expect(page).to_have_url(f"{base}/souq/?sort=price-asc&page=5")
+        assert page.evaluate("window.stayed") is True, "load more loaded a page"
+        prices = page.locator(".grid .price .now").all_inner_texts()
+        numbers = [int(ascii_digits(re.sub(r"[^\d٠-٩]", "", p))) for p in prices]
+        in_stock = numbers[:len(numbers) - page.locator(".grid .tag").count()]
+        assert in_stock == sorted(in_stock)  # still in order across the appended pages
+        expect(page.locator(".pages [aria-current=page]")).to_have_text("5")

@@ -333,8 +333,9 @@ def test_place_order(app, client, sandbox, slug, url_lang, lang):
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "wa.me", "/" + store.whatsapp_phone)
     prefilled = parse_qs(parts.query)["text"][0]
     assert answer["publicId"] in prefilled
-    assert prefilled == tr(app, lang, "Hello %(store)s, about my order %(order)s",
-                           store=store.name, order=answer["publicId"])
+    status_link = re.search(r'id="status-link" type="url" value="([^"]+)"', html).group(1)
+    assert prefilled == tr(app, lang, "Hello %(store)s, about my order %(order)s\n%(link)s",
+                           store=store.name, order=answer["publicId"], link=status_link)
     # the cart is emptied now, and only now
     assert cart_items(app, client, slug) == {}
     assert "class=\"badge\"" not in page.get_data(as_text=True)  # the cart is empty now: no badge

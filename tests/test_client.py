@@ -25,7 +25,7 @@ from storefront.sendy import (
     SendyRejected,
     SendyUnavailable,
 )
-from storefront.sendy.client import parse_store
+from storefront.sendy.client import parse_order, parse_store
 from storefront.sendy.models import OrderLine, OrderRequest
 from storefront.sendy.sandbox import Sandbox, serve_in_thread
 
@@ -166,7 +166,7 @@ def test_store_is_parsed_into_models(sendy: SendyClient) -> None:
     assert rose is not None
     assert (rose.price, rose.compare_at_price, rose.on_sale) == (35000, 40000, True)
     assert rose.category_id == "cat-roses"
-    assert rose.image_urls == ("/static/img/demo/flora-baghdad/flr-rose-12.svg",)
+    assert rose.image_urls == ("/static/img/photos/flora-baghdad/flr-rose-12.jpg",)
     tulip = store.product_by_sku("FLR-TULIP-10")
     assert tulip is not None and tulip.in_stock is False
 
@@ -599,3 +599,80 @@ def test_over_http_posts_are_not_retried(http_sandbox: Sandbox, http_client: Sen
         http_client.place_order(FLORA_KEY, _order())
     assert _hits(http_sandbox, "POST", ORDER) == 1
     assert http_sandbox.orders == []
+
+
+# -- reading an order back: GET /orders/{id} -------------------------------------------------
+TIGRIS_KEY = "tigris01.sk_sandbox_tigris_8a41d0c6e2"
+
+
+def _placed(sandbox: Sandbox, sendy: SendyClient) -> Any:
+    sendy.send_otp(FLORA_KEY, PHONE)
+    return sendy.place_order(FLORA_KEY, _order(otp_code=sandbox.last_otp(PHONE)))
+
+
+def test_get_order_reads_the_status_items_and_courier(sandbox: Sandbox, sendy: SendyClient) -> None:
+    placed = _placed(sandbox, sendy)
+
+    order = sendy.get_order(FLORA_KEY, placed.id)
+
+    assert (order.id, order.public_id, order.stage) == (placed.id, placed.public_id, "placed")
+    assert [(i.sku, i.quantity, i.line_total) for i in order.items] == [("FLR-ROSE-12", 2, 70000)]
+    assert (order.customer_name, order.customer_phone, order.courier) == ("زينب علي", PHONE, None)
+    assert _hits(sandbox, "GET", f"/api/v1/store/integrations/orders/{placed.id}") == 1
+
+    sandbox.set_order_status(placed.public_id, "out_for_delivery")
+    order = sendy.get_order(FLORA_KEY, placed.id)
+    assert order.stage == "out_for_delivery"
+    assert [c.stage for c in order.history] == ["placed", "confirmed", "shipped", "out_for_delivery"]
+    assert order.courier is not None and order.courier.phone == "9647901112233" and order.tracking_number
+    assert (order.delivery_fee, order.total_amount, order.paid) == (5000, 75000, False)
+
+
+def test_get_order_errors(sandbox: Sandbox, sendy: SendyClient) -> None:
+    placed = _placed(sandbox, sendy)
+    with pytest.raises(SendyNotFound):
+        sendy.get_order(FLORA_KEY, "no-such-order")
+    with pytest.raises(SendyNotFound):
+        sendy.get_order(FLORA_KEY, placed.public_id)  # the id, not the public id
+    with pytest.raises(SendyNotFound):
+        sendy.get_order(TIGRIS_KEY, placed.id)  # another store's order
+    with pytest.raises(SendyForbidden):
+        sendy.get_order("flora01.wrong", placed.id)
+    sandbox.state.stores[FLORA].scopes = frozenset({"orders:write"})
+    with pytest.raises(SendyForbidden):
+        sendy.get_order(FLORA_KEY, placed.id)
+
+
+def test_get_order_is_retried_like_every_read(sandbox: Sandbox, sendy: SendyClient) -> None:
+    placed = _placed(sandbox, sendy)
+    sandbox.faults.add("order_read", "status", times=1, status=502)
+    assert sendy.get_order(FLORA_KEY, placed.id).id == placed.id
+    sandbox.faults.add("order_read", "bad_shape", times=1)
+    with pytest.raises(SendyUnavailable):
+        sendy.get_order(FLORA_KEY, placed.id)
+
+
+def test_order_parsing_is_tolerant() -> None:
+    from datetime import UTC, datetime
+
+    from storefront.sendy.models import Courier, OrderItem
+
+    order = parse_order({
+        "id": "x", "status": "OUT-FOR-DELIVERY", "orderValue": "1000", "deliveryFee": -5, "totalAmount": 1.5,
+        "statusHistory": [{"status": "pending", "at": "2026-01-01T10:00:00Z"}, {"status": "on_hold"},
+                          "odd", {"at": "2026-01-02T10:00:00"}],
+        "items": [{"sku": "A", "quantity": "2", "unitPrice": 500}, {"name": "B", "quantity": 0}, {}, "x"],
+        "deliveryCompany": "Aramex", "trackingNumber": 12, "createdAt": "yesterday", "paymentStatus": "PAID",
+    })
+    assert (order.id, order.public_id, order.stage, order.paid) == ("x", "x", "out_for_delivery", True)
+    assert [(c.stage, c.at) for c in order.history] == [
+        ("placed", datetime(2026, 1, 1, 10, tzinfo=UTC)), ("in_progress", None)]
+    assert order.items == (OrderItem("A", "A", 2, 1000),)
+    assert (order.order_value, order.delivery_fee, order.total_amount) == (1000, None, None)
+    assert (order.courier, order.tracking_number, order.created_at) == (Courier("Aramex"), "", None)
+    assert parse_order({"id": "y", "status": "on_hold"}).stage == "in_progress"
+    assert parse_order({"publicId": "SF-1"}).id == "SF-1"
+    local = parse_order({"id": "z", "deliveryCompany": {"name": "N", "phone": "0790 111 2233"}})
+    assert local.courier == Courier("N", "9647901112233")
+    with pytest.raises(SendyUnavailable):
+        parse_order({"status": "pending"})

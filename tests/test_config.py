@@ -261,7 +261,7 @@ def test_override_values_are_validated_too() -> None:
 def test_sandbox_mode_merges_demo_keys() -> None:
     app = create_app({"TESTING": True, "SANDBOX": Sandbox()})
     keys = app.extensions["api_keys"]
-    assert set(keys) == {"flora-baghdad", "tigris-tech", "coming-soon"}
+    assert set(keys) == {"flora-baghdad", "tigris-tech", "coming-soon", "layla-boutique", "rafidain-shoes"}
     assert "sandbox" in app.extensions
 
 
@@ -287,3 +287,26 @@ def test_sandbox_data_override_loads_extra_stores(tmp_path: Any) -> None:
     app = create_app({"TESTING": True, "SANDBOX_DATA": str(path)})
     assert _settings(app).sandbox_data == str(path)
     assert "Extra Shop" in app.test_client().get("/extra-shop/").get_data(as_text=True)
+
+
+# -- OTP budgets and the metrics token ------------------------------------------------------------
+def test_otp_budgets_have_defaults_and_per_store_overrides() -> None:
+    from storefront.config import load_settings
+
+    budgets = load_settings({"OTP_STORE_HOURLY": "80", "OTP_BUDGETS": '{"my-store": {"daily": 900}}'}).otp_budgets
+    assert (budgets.prefix_hourly, budgets.platform_hourly) == (5, 2_000)
+    assert budgets.for_store("other") == (80, 300)
+    assert budgets.for_store("my-store") == (80, 900)
+
+
+@pytest.mark.parametrize("env", [
+    {"OTP_STORE_HOURLY": "0"}, {"OTP_STORE_DAILY": "lots"}, {"OTP_PLATFORM_HOURLY": "١٠"},
+    {"OTP_PREFIX_HOURLY": "-1"}, {"OTP_BUDGETS": '{"My Store": {"hourly": 5}}'},
+    {"OTP_BUDGETS": '{"my-store": {"weekly": 5}}'}, {"OTP_BUDGETS": '{"my-store": 5}'}, {"OTP_BUDGETS": "[1]"},
+    {"METRICS_TOKEN": "short"}, {"METRICS_TOKEN": "has a space in it, sadly"},
+])
+def test_bad_budgets_or_metrics_token_stop_start_up(env) -> None:
+    from storefront.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError):
+        load_settings(env)

@@ -8,6 +8,7 @@ released together by a barrier), bounded and in-process.
 from __future__ import annotations
 
 import gzip
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,6 @@ from checkout_helpers import (
     resend_code,
     sendy_calls,
     start_checkout,
-    text,
     tr,
     url,
 )
@@ -67,7 +67,7 @@ def test_a_burst_of_checkouts_for_one_phone_sends_one_code(app, sandbox) -> None
 
 def test_a_burst_from_one_connection_sends_ten_codes(app, sandbox) -> None:
     base = url(FLORA, "en")
-    shoppers = [_ready_to_send(app, base, phone=f"07701{i:06d}") for i in range(BURST)]
+    shoppers = [_ready_to_send(app, base, phone=f"0770{100 + i:03d}4567") for i in range(BURST)]
 
     responses = at_once([press for _, press in shoppers])
 
@@ -196,22 +196,22 @@ def test_only_real_variants_are_cached(app, client) -> None:
 
 
 # -- the session cookie budget ---------------------------------------------------------------
-def _emoji(n: int, start: int = 0) -> str:
-    """``n`` different emoji (repeated ones would compress to nothing in the cookie)."""
-    return "".join(chr(0x1F300 + (start + i) * 7 % 0x2FF) for i in range(n))
+def _emoji(n: int, seed: int = 0) -> str:
+    """``n`` random emoji (repeated ones would compress to nothing in the cookie)."""
+    rng = random.Random(seed)
+    return "".join(chr(rng.randrange(0x1F300, 0x1FAFF)) for _ in range(n))
 
 
 def test_one_stores_checkout_never_blocks_anothers_cart(app, client) -> None:
-    long_details = {"name": _emoji(30), "address": _emoji(100, 30), "notes": _emoji(60, 130)}
-    for sku in ("FLR-ROSE-12", "FLR-TULIP-10", "FLR-LILY-WHT", "FLR-ORCH-WHT"):
-        add_to_cart(client, url(FLORA, "en"), sku)
-    assert fill_checkout(client, url(FLORA, "en"), **long_details).status_code == 303  # kept, code sent
+    """Delivery details typed in emoji, to the fields' limits, in one store; then another store."""
+    details = {"name": _emoji(80, 1), "address": _emoji(300, 2), "notes": _emoji(300, 3)}
+    add_to_cart(client, url(FLORA, "en"), ROSES)
+    typed = fill_checkout(client, url(FLORA, "en"), **details)  # refused as too long, or kept
+    assert typed.status_code in (303, 400)
 
     response = add_to_cart(client, url(TIGRIS), "TGR-CHG-20W", follow_redirects=True)
 
-    assert ("success", "Added to your cart: 20W USB-C fast charger") in flashes(response) or \
-        any(c == "success" for c, _ in flashes(response))
-    assert "Your cart is full" not in text(response)
+    assert [c for c, _ in flashes(response)] == ["success"]  # was "Your cart is full"
     cookie = client.get_cookie("session")
     assert cookie is not None and len(cookie.value) <= 3_800
 
@@ -219,7 +219,7 @@ def test_one_stores_checkout_never_blocks_anothers_cart(app, client) -> None:
 def test_details_too_long_for_the_cookie_are_refused_with_a_message(app, client) -> None:
     base = url(FLORA, "en")
     add_to_cart(client, base, ROSES)
-    response = fill_checkout(client, base, address=_emoji(300), notes=_emoji(300, start=300))
+    response = fill_checkout(client, base, address=_emoji(300, 4), notes=_emoji(300, 5))
     assert response.status_code == 400
     assert field_errors(response)["address"] == "Your address and note are too long. Please shorten them."
     cookie = client.get_cookie("session")

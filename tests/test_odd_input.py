@@ -418,7 +418,9 @@ def test_whatsapp_about_a_placed_order_is_plain_text(odd_client: FlaskClient, od
     page = place_order(odd_client, odd_sandbox, "/candle-keyed", "CANDLE-1")
     assert page.status_code == 200
     public_id = odd_sandbox.orders[0]["response"]["publicId"]
-    assert _whatsapp_text(page.get_data(as_text=True)) == f'Hello Candles "Night" & co, about my order {public_id}'
+    body = page.get_data(as_text=True)
+    status_link = html.unescape(re.search(r'id="status-link" type="url" value="([^"]+)"', body).group(1))
+    assert _whatsapp_text(body) == f'Hello Candles "Night" & co, about my order {public_id}\n{status_link}'
 
 
 def test_whatsapp_about_an_unconfirmed_order_is_plain_text(odd_client: FlaskClient, odd_sandbox: Sandbox) -> None:

@@ -141,8 +141,8 @@ def test_three_codes_per_phone_per_10_minutes(app, client, sandbox, clock, slug,
 def test_ten_codes_per_phone_per_day(app, client, sandbox, clock, slug, url_lang, lang):
     base = url(slug, url_lang)
     start_checkout(client, base, SKU[slug])
-    for sent in range(1, 10):
-        clock.advance(61 if sent % 3 else 601)
+    for _ in range(1, 10):
+        clock.advance(12 * 60 + 1)  # within the number prefix's budget too (5 an hour)
         _resend_ok(client, base)
     assert sendy_calls(sandbox, SEND_OTP_PATH) == 10
 
@@ -167,7 +167,7 @@ def test_ten_sends_per_connection_per_hour(app, client, sandbox, clock, slug, ur
     base = url(slug, url_lang)
     add_to_cart(client, base, SKU[slug], "3")
     for i in range(10):
-        response = fill_checkout(client, base, phone=f"0770 123 45{i:02d}")
+        response = fill_checkout(client, base, phone=f"0770 1{i:02d} 4567")
         assert response.status_code == 303, field_errors(response)
         clock.advance(30)
 

@@ -393,7 +393,8 @@ def test_robots_txt(site: FlaskClient) -> None:
     disallowed = set(re.findall(r"^Disallow: (\S+)$", body, re.M))
     assert {"/*/cart/", "/*/checkout/", "/*/orders/"} <= disallowed
     sitemaps = re.findall(r"^Sitemap: (\S+)$", body, re.M)
-    assert sitemaps == [f"http://localhost/{s}/sitemap.xml" for s in (FLORA, TIGRIS, HONEY)]
+    assert sitemaps == [f"http://localhost/{s}/sitemap.xml"
+                        for s in (FLORA, TIGRIS, HONEY, "layla-boutique", "rafidain-shoes")]
 
 
 def test_sitemap_is_xml(site: FlaskClient) -> None:

@@ -6,6 +6,7 @@ and `gunicorn -c gunicorn.conf.py` (the README's production command) with two wo
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -26,6 +27,8 @@ from storefront.sendy.sandbox import Sandbox, serve_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cr3t-" + "x" * 40
+METRICS_TOKEN = "scrape-" + "m" * 24
+_addresses = itertools.count(1)
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 pytestmark = pytest.mark.skipif(not shutil.which("redis-server"),
                                 reason="redis-server not installed (make test installs it)")
@@ -78,7 +81,9 @@ def gunicorn(redis_url: str, sendy: tuple[Sandbox, str], tmp_path_factory) -> It
     env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
            "SENDY_BASE_URL": sendy_url, "SENDY_API_KEYS": json.dumps(sandbox.demo_api_keys()),
            "SECRET_KEY": SECRET, "REDIS_URL": redis_url, "STOREFRONT_ENV": "development",
-           "LOG_FORMAT": "json", "PLATFORM_HOST": f"127.0.0.1:{port}"}
+           "LOG_FORMAT": "json", "PLATFORM_HOST": f"127.0.0.1:{port}", "METRICS_TOKEN": METRICS_TOKEN,
+           "TRUSTED_PROXIES": "1",  # each Shopper comes from its own address (X-Forwarded-For)
+           "OTP_BUDGETS": json.dumps({"tigris-tech": {"hourly": 5, "daily": 5}})}
     with log.open("wb") as stderr:
         proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
                                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
@@ -108,11 +113,14 @@ class Shopper:
         self.base = base
         self.http = httpx.Client(base_url=base, limits=httpx.Limits(max_keepalive_connections=0))
         self.ids: list[str] = []
+        n = next(_addresses)
+        self.address = f"10.8.{n // 250}.{n % 250 + 1}"  # only a header: the proxy's word
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:
         rid = uuid.uuid4().hex
         self.ids.append(rid)
-        headers = {"X-Request-ID": rid, "Origin": self.base, **kwargs.pop("headers", {})}
+        headers = {"X-Request-ID": rid, "Origin": self.base, "X-Forwarded-For": self.address,
+                   **kwargs.pop("headers", {})}
         return self.http.request(method, path, headers=headers, **kwargs)
 
     def token(self, path: str) -> str:
@@ -153,7 +161,7 @@ def test_two_workers_share_one_otp_limit_and_the_checkout(gunicorn, sendy) -> No
     sandbox, _ = sendy
     crossed = None
     for i in range(30):  # bounded: stop once a send and its resend landed on different workers
-        phone = f"07701{i:06d}"
+        phone = f"0770{100 + i:03d}1234"  # each its own prefix: no budget in the way
         shopper = Shopper(base)
         sent = _start_checkout(shopper, phone)
         assert sent.status_code == 303, sent.text[:500]
@@ -268,3 +276,50 @@ def test_a_flood_of_urls_writes_nothing_to_redis(gunicorn, redis_url) -> None:
     assert statuses == {404}
     assert r.dbsize() == keys  # was +20 KB per URL: pages and "not found" marks live in memory, bounded
     r.close()
+
+
+def _scrape(base: str) -> str:
+    response = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert response.status_code == 200
+    return response.text
+
+
+def test_two_workers_hold_one_store_budget_and_count_it(gunicorn, sendy) -> None:
+    """Tigris may send 5 codes an hour: 12 shoppers with their own numbers and addresses at once."""
+    from test_budgets import PAUSED, sample
+
+    base, log = gunicorn
+    sandbox, _ = sendy
+    assert httpx.get(f"{base}/metrics").status_code == 401
+    before_sends, before = _sends(sandbox), _scrape(base)
+    ready = []
+    for n in range(12):
+        shopper = Shopper(base)
+        assert shopper.request("POST", "/tigris-tech/cart/add", data={"sku": "TGR-CHG-20W"}).status_code == 303
+        areas = shopper.request("GET", "/tigris-tech/checkout/areas?province=BG").json()
+        ready.append((shopper, {"csrf_token": shopper.token("/tigris-tech/checkout"), "action": "continue",
+                                "name": "Ali Hassan", "phone": f"0780{300 + n:03d}1234", "province": "BG",
+                                "area": areas[0]["id"], "address": "Mansour, near the mall"}))
+
+    responses = at_once([lambda s=s, f=f: s.request("POST", "/tigris-tech/checkout", data=f) for s, f in ready])
+
+    assert _sends(sandbox) - before_sends == 5
+    assert sorted(r.status_code for r in responses) == [303] * 5 + [429] * 7
+    assert all(PAUSED in r.text for r in responses if r.status_code == 429)
+    served = _served_by(log)
+    assert len({served.get(i) for s, _ in ready for i in s.ids} - {None}) == 2  # both workers answered
+    after = _scrape(base)  # whichever worker answers, it adds up both
+
+    def delta(name: str, **labels: str) -> float:
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    assert delta("storefront_otp_sends_total", outcome="sent") == 5
+    assert delta("storefront_otp_refusals_total", reason="store_hourly") == 7
+    assert delta("storefront_http_requests_total", route="checkout.details", status="429") == 7
+    assert delta("storefront_http_requests_total", route="checkout.details", status="303") == 5
+    assert delta("storefront_sendy_requests_total", endpoint="send_otp", outcome="2xx") == 5
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert text.count('"event": "otp.budget_exhausted"') == 1
+    for shopper, form in ready:
+        assert "964" + form["phone"][1:] not in after
+        shopper.close()

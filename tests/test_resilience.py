@@ -98,7 +98,7 @@ CATALOG_PAGES = {
     "policy": ("/policies/shipping",
                lambda sb: next(p["title"] for p in _seed(sb)["policies"] if p["type"] == "shipping")),
     "about": ("/about", lambda sb: _seed(sb)["name"]),
-    "sitemap": ("/sitemap.xml", lambda sb: f"/{FLORA}/p/{SKU}"),
+    "sitemap": ("/sitemap-products-1.xml", lambda sb: f"/{FLORA}/p/{SKU}"),  # a part of the sitemap index
     "cart": ("/cart", _product_name),
 }
 

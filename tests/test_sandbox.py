@@ -393,3 +393,81 @@ def test_serve_in_thread(sandbox: Sandbox) -> None:
         server.shutdown()
         server.server_close()
     assert sandbox.requests == []
+
+
+# --- reading an order back ------------------------------------------------------------------
+
+
+def _read(client: httpx.Client, order_id: str, key: str = KEY) -> httpx.Response:
+    return client.get(f"/api/v1/store/integrations/orders/{order_id}", headers={"X-API-Key": key})
+
+
+def test_order_read_needs_the_orders_read_scope(sandbox: Sandbox, client: httpx.Client) -> None:
+    created = _order(client, _order_body(sandbox, client)).json()["data"]
+    assert _read(client, created["id"]).status_code == 403  # orders:write only
+    assert _read(client, created["id"], key="kid1.nope").status_code == 401
+    sandbox.state.stores["shop"].scopes = frozenset({"orders:write", "orders:read"})
+
+    answer = _read(client, created["id"])
+
+    assert answer.status_code == 200
+    order = answer.json()["data"]
+    assert (order["id"], order["publicId"], order["status"]) == (created["id"], created["publicId"], "pending")
+    assert order["items"] == [{"sku": "A-1", "name": "A-1", "quantity": 2, "unitPrice": 1000, "lineTotal": 2000},
+                              {"sku": "B-2", "name": "B-2", "quantity": 1, "unitPrice": 2500, "lineTotal": 2500}]
+    assert (order["customerPhone"], order["deliveryCompany"], order["trackingNumber"]) == (PHONE, None, None)
+    assert order["statusHistory"] == [{"status": "pending", "at": created["createdAt"]}]
+    assert _read(client, created["publicId"]).status_code == 404  # the id, not the publicId
+    sandbox.state.stores["readonly"].scopes = frozenset({"orders:read"})
+    assert _read(client, created["id"], key=READ_ONLY_KEY).status_code == 404  # not that store's order
+
+
+def test_demo_orders_move_through_the_statuses(seed_dir: Path, clock: Clock) -> None:
+    sandbox = Sandbox(seed_dir=seed_dir, clock=clock, demo=True)
+    sandbox.state.stores["shop"].scopes = frozenset({"orders:write", "orders:read"})
+    with httpx.Client(transport=sandbox.transport(), base_url="http://sendy.test") as client:
+        created = _order(client, _order_body(sandbox, client, deliveryFee=None)).json()["data"]
+        seen = []
+        for after in (0, 61, 121, 181, 301):
+            clock.now = 1_700_000_000.0 + after
+            seen.append(_read(client, created["id"]).json()["data"])
+    assert [o["status"] for o in seen] == ["pending", "confirmed", "shipped", "out_for_delivery", "delivered"]
+    assert (seen[0]["deliveryFee"], seen[1]["deliveryFee"], seen[1]["totalAmount"]) == (0, 5000, 9500)
+    assert seen[1]["deliveryCompany"] is None and seen[2]["deliveryCompany"]["name"]
+    assert seen[2]["trackingNumber"] == seen[4]["trackingNumber"]
+    assert (seen[3]["paymentStatus"], seen[4]["paymentStatus"]) == ("pending", "paid")
+    assert [step["at"] for step in seen[4]["statusHistory"]] == [
+        "2023-11-14T22:13:20Z", "2023-11-14T22:14:20Z", "2023-11-14T22:15:20Z", "2023-11-14T22:16:20Z",
+        "2023-11-14T22:18:20Z"]
+
+
+def test_the_status_hook_moves_an_order_at_once(sandbox: Sandbox, client: httpx.Client) -> None:
+    created = _order(client, _order_body(sandbox, client)).json()["data"]
+    moved = sandbox.set_order_status(created["publicId"], "shipped")
+    assert moved is not None
+    assert [s["status"] for s in moved["statusHistory"]] == ["pending", "confirmed", "shipped"]
+    assert moved["deliveryFee"] == 5000  # the fee sent is kept
+    assert sandbox.set_order_status(created["id"], "on_hold")["status"] == "on_hold"  # any status at all
+    assert sandbox.set_order_status("SF-NOPE00", "shipped") is None
+
+    server, base_url = serve_in_thread(sandbox)
+    try:
+        with httpx.Client(base_url=base_url, timeout=2) as http:
+            hook = f"/__sandbox/orders/{created['publicId']}/status"
+            answer = http.post(hook, json={"status": "out_for_delivery"})
+            assert answer.status_code == 200 and answer.json()["data"]["status"] == "out_for_delivery"
+            assert http.post(hook, json={"state": "x"}).status_code == 400
+            assert http.post("/__sandbox/orders/SF-NOPE00/status", json={"status": "shipped"}).status_code == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+    sandbox.reset()
+    assert sandbox.state.tracked == {}
+
+
+def test_order_read_faults(sandbox: Sandbox, client: httpx.Client) -> None:
+    created = _order(client, _order_body(sandbox, client)).json()["data"]
+    sandbox.state.stores["shop"].scopes = frozenset({"orders:write", "orders:read"})
+    sandbox.faults.add("order_read", "status", times=1, status=503)
+    assert _read(client, created["id"]).status_code == 503
+    assert _read(client, created["id"]).status_code == 200

@@ -114,14 +114,15 @@ def test_home_of_an_arabic_store(client: FlaskClient) -> None:
     assert h.alternates == {"ar-IQ": f"{HOST}/{FLORA}/", "en": f"{HOST}/{FLORA}/en/", "x-default": f"{HOST}/{FLORA}/"}
     assert (h.meta["og:title"], h.meta["og:url"], h.meta["og:locale"]) == (FLORA_TITLE, h.canonical, "ar_IQ")
     assert h.meta["og:type"] == "website" and h.meta["og:site_name"] == "فلورا بغداد"
-    assert h.meta["og:image"] == f"{HOST}/static/img/demo/flora-baghdad/cover.svg"
+    assert re.fullmatch(rf"{HOST}/img/{FLORA}/[\w-]{{16}}/og\.jpg", h.meta["og:image"])  # our 1200x630 crop
+    assert (h.meta["og:image:width"], h.meta["og:image:height"]) == ("1200", "630")
     assert h.meta["twitter:card"] == "summary_large_image"
     assert h.meta["twitter:title"] == FLORA_TITLE
     store = h.ld("Store")
     assert store["@context"] == "https://schema.org"
     assert (store["name"], store["url"], store["currenciesAccepted"]) == ("فلورا بغداد", h.canonical, "IQD")
     assert store["telephone"] == "+9647701234567"
-    assert store["logo"] == f"{HOST}/static/img/demo/flora-baghdad/logo.svg"
+    assert re.fullmatch(rf"{HOST}/img/{FLORA}/[\w-]{{16}}/480\.jpg", store["logo"])
     assert store["sameAs"] == ["https://www.instagram.com/flora.baghdad", "https://www.facebook.com/flora.baghdad",
                                "https://www.tiktok.com/@flora.baghdad", "https://www.snapchat.com/add/flora.baghdad"]
 
@@ -187,11 +188,11 @@ def test_product_structured_data(client: FlaskClient) -> None:
     url = f"{HOST}/{FLORA}/p/FLR-ROSE-12"
     assert h.title == "باقة 12 وردة جوري حمراء · فلورا بغداد"
     assert h.meta["og:type"] == "product"
-    assert h.meta["og:image"] == f"{HOST}/static/img/demo/flora-baghdad/flr-rose-12.svg"
+    assert re.fullmatch(rf"{HOST}/img/{FLORA}/[\w-]{{16}}/og\.jpg", h.meta["og:image"])
     assert (h.meta["product:price:amount"], h.meta["product:price:currency"]) == ("35000", "IQD")
     product = h.ld("Product")
     assert (product["name"], product["sku"], product["url"]) == ("باقة 12 وردة جوري حمراء", "FLR-ROSE-12", url)
-    assert product["image"] == [f"{HOST}/static/img/demo/flora-baghdad/flr-rose-12.svg"]
+    assert [re.sub(r"/[\w-]{16}/", "/KEY/", u) for u in product["image"]] == [f"{HOST}/img/{FLORA}/KEY/1440.jpg"]
     assert product["brand"]["name"] == "فلورا بغداد"
     assert product["description"].startswith("اثنتا عشرة وردة جوري حمراء")
     offer = product["offers"]
@@ -263,14 +264,22 @@ def test_store_without_images_uses_a_small_card(tmp_path: Path) -> None:
 
 
 # -- sitemap -------------------------------------------------------------------------------
-def _sitemap(client: FlaskClient, slug: str) -> dict[str, dict[str, str]]:
-    """Each <loc> of a store's sitemap with its hreflang alternates."""
-    response = client.get(f"/{slug}/sitemap.xml")
+def _xml(client: FlaskClient, path: str, tag: str) -> ET.Element:
+    response = client.get(path)
     assert response.status_code == 200 and response.mimetype == "application/xml"
     root = ET.fromstring(response.get_data())  # noqa: S314 - our own output
-    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}" + tag
+    return root
+
+
+def _sitemap(client: FlaskClient, slug: str) -> dict[str, dict[str, str]]:
+    """Each <loc> of a store's sitemaps (the index, then each of its parts) with its hreflang alternates."""
+    index = _xml(client, f"/{slug}/sitemap.xml", "sitemapindex")
+    parts = [loc.removeprefix(HOST) for loc in
+             (s.findtext("sm:loc", namespaces=SITEMAP_NS) or "" for s in index.findall("sm:sitemap", SITEMAP_NS))]
+    assert parts[0] == f"/{slug}/sitemap-pages.xml" and all(p.startswith(f"/{slug}/sitemap-") for p in parts)
     entries: dict[str, dict[str, str]] = {}
-    for url in root.findall("sm:url", SITEMAP_NS):
+    for url in (u for part in parts for u in _xml(client, part, "urlset").findall("sm:url", SITEMAP_NS)):
         loc = url.findtext("sm:loc", namespaces=SITEMAP_NS)
         assert loc and loc not in entries
         links = url.findall("xhtml:link", SITEMAP_NS)
@@ -281,7 +290,9 @@ def _sitemap(client: FlaskClient, slug: str) -> dict[str, dict[str, str]]:
 
 def test_sitemap_lists_every_page_in_both_languages(client: FlaskClient) -> None:
     entries = _sitemap(client, FLORA)
-    pages = ["/", "/about", "/faq", *(f"/policies/{k}" for k in POLICIES), *(f"/p/{sku}" for sku in FLORA_SKUS)]
+    categories = ["cat-bouquets", "cat-roses", "cat-boxes", "cat-plants", "cat-occasions", "cat-extras"]
+    pages = ["/", "/about", "/faq", *(f"/policies/{k}" for k in POLICIES), *(f"/?category={c}" for c in categories),
+             *(f"/p/{sku}" for sku in FLORA_SKUS)]
     expected = {f"{HOST}/{FLORA}{page}" for page in pages} | {f"{HOST}/{FLORA}/en{page}" for page in pages}
     assert set(entries) == expected
     for page in pages:
@@ -295,7 +306,7 @@ def test_sitemap_of_an_english_first_store(client: FlaskClient) -> None:
     en, ar = f"{HOST}/{TIGRIS}/p/TGR-PB-20K", f"{HOST}/{TIGRIS}/ar/p/TGR-PB-20K"
     assert entries[en] == entries[ar] == {"ar-IQ": ar, "en": en, "x-default": en}
     assert not any("TGR-BULK-PACK" in loc for loc in entries)  # unpriced
-    assert len(entries) == 2 * (1 + 1 + 1 + 4 + 14)
+    assert len(entries) == 2 * (1 + 1 + 1 + 4 + 6 + 14)  # home, about, FAQ, policies, categories, products
 
 
 def test_every_sitemap_url_is_a_canonical_page(client: FlaskClient) -> None:

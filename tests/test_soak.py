@@ -129,6 +129,9 @@ def system() -> Iterator[System]:
         "SENDY_BASE_URL": sendy_url, "STOREFRONT_ENV": "development", "SECRET_KEY": SECRET,
         "SENDY_API_KEYS": json.dumps(sandbox.demo_api_keys()), "SENDY_TIMEOUT": str(SENDY_TIMEOUT),
         "TRUSTED_PROXIES": "1",  # each simulated shopper comes from its own address
+        # a busy minute of one test's shoppers, not of a store: no budget in the way
+        "OTP_PREFIX_HOURLY": "100000", "OTP_STORE_HOURLY": "100000", "OTP_STORE_DAILY": "100000",
+        "OTP_PLATFORM_HOURLY": "100000",
     })
     shop_server, shop_url = serve_wsgi(app, "soak-storefront")
     try:

@@ -2,8 +2,10 @@
 
 Writes flat SVG illustrations under static/img/demo/<slug>/: logo.svg (256x256),
 cover.svg (1200x630, also the OpenGraph image) and one 800x800 file per product
-image URL found in storefront/sendy/sandbox/data/stores.json. The images hold no
-text, no fonts and no external references, and each stays under 3 KB.
+and variant image URL ending in .svg found in storefront/sendy/sandbox/data/stores.json
+and stores-*.json (photo URLs are make_demo_photos.py's). The images hold no text,
+no fonts and no external references, and each stays under 3 KB. They are committed:
+`make run` needs nothing generated for them.
 
 Run from anywhere:  python tools/make_demo_images.py
 """
@@ -41,6 +43,8 @@ PALETTES: dict[str, Palette] = {
     "tigris-tech": Palette("#eaf6ff", "#c3e0f5", "#1c7ed6", "#0b7285", "#15aabf", "#0b2545"),
     "erbil-honey": Palette("#fffaf0", "#ffe3a3", "#f59f00", "#8d5524", "#e67700", "#5c3d10"),
     "coming-soon": Palette("#f5f2ff", "#ddd3fb", "#7048e8", "#b197fc", "#e9b949", "#3b2a73"),
+    "layla-boutique": Palette("#fbf3ee", "#f0dccf", "#9c4f6e", "#c9a27e", "#e9c46a", "#4a2333"),
+    "rafidain-shoes": Palette("#f1f3f5", "#dbe4ee", "#1d4e89", "#c0803c", "#f08c00", "#14283f"),
 }
 DEFAULT_PALETTE = Palette("#f4f4f5", "#dcdce0", "#495057", "#868e96", "#fab005", "#212529")
 
@@ -780,6 +784,254 @@ PRODUCTS: dict[str, Drawer] = {
 }
 
 
+# --------------------------------------------------------------------------- layla (clothing)
+
+BLACK, NAVY, BROWN, WINE, OLIVE = "#26262b", "#1b2a4a", "#6f4a2f", "#7b1e3a", "#5d6b2f"
+
+
+def robe(fill: str, trim: str = "none", dots: bool = False) -> Drawer:
+    """An abaya or a jalabiya: a long robe with wide sleeves, seen from the front."""
+
+    def draw(p: Palette) -> str:
+        gold = "".join(f'<circle cx="{400 + dx}" cy="{y}" r="7" fill="#e9c46a"/>'
+                       for y in range(210, 330, 28) for dx in (-34, 34)) if dots else ""
+        return (
+            f'<path d="M335 140Q400 175 465 140L560 200 650 430 602 452 540 320 590 690H210L260 320 198 452 150 430'
+            f' 240 200Z" fill="{fill}"/>'
+            f'<path d="M365 152L400 260 435 152" fill="none" stroke="{trim}" stroke-width="10"/>'
+            '<path d="M400 260V680" stroke="#000" stroke-opacity=".18" stroke-width="4"/>' + gold
+        )
+
+    return draw
+
+
+def gown(fill: str) -> Drawer:
+    """An evening dress: a fitted bodice with beads and a long flared skirt."""
+
+    def draw(p: Palette) -> str:
+        beads = "".join(f'<circle cx="{x}" cy="{y}" r="6" fill="#fff" opacity=".8"/>'
+                        for y in (190, 230, 270) for x in range(362, 446, 20))
+        return (
+            f'<path d="M345 165L362 125H438L455 165 470 330Q400 352 330 330Z" fill="{fill}"/>'
+            f'<path d="M330 320Q400 346 470 320L610 690Q400 722 190 690Z" fill="{fill}"/>'
+            '<path d="M400 345L380 690M420 345L470 688M380 345L320 690" stroke="#000" stroke-opacity=".15"'
+            ' stroke-width="5"/>'
+            + beads
+        )
+
+    return draw
+
+
+def day_dress(fill: str) -> Drawer:
+    def draw(p: Palette) -> str:
+        return (
+            f'<path d="M330 150Q400 180 470 150L560 210 600 420 560 432 510 300 560 680H240L290 300 240 432 200 420'
+            f' 240 210Z" fill="{fill}"/><path d="M290 470H510" stroke="#fff" stroke-width="8" opacity=".6"/>'
+            '<rect x="300" y="500" width="50" height="60" rx="8" fill="#000" opacity=".12"/>'
+            '<rect x="450" y="500" width="50" height="60" rx="8" fill="#000" opacity=".12"/>'
+        )
+
+    return draw
+
+
+def two_piece(top: str, bottom: str, buttons: bool) -> Drawer:
+    """A top and trousers: pyjamas (with buttons) or a tracksuit (with a hood string)."""
+
+    def draw(p: Palette) -> str:
+        extra = ("".join(f'<circle cx="400" cy="{y}" r="8" fill="#fff"/>' for y in (200, 260, 320, 380))
+                 if buttons else '<path d="M385 160V230M415 160V230" stroke="#fff" stroke-width="6"/>')
+        return (
+            f'<path d="M295 150Q400 178 505 150L600 225 565 305 520 280V420H280V280L235 305 200 225Z" fill="{top}"/>'
+            f'<path d="M288 428H512L535 690H420L400 520 380 690H265Z" fill="{bottom}"/>'
+            '<path d="M400 150V420" stroke="#000" stroke-opacity=".15" stroke-width="4"/>' + extra
+        )
+
+    return draw
+
+
+def scarf(fill: str) -> Drawer:
+    def draw(p: Palette) -> str:
+        return (
+            f'<path d="M190 260Q400 120 610 260L560 640Q400 710 240 640Z" fill="{fill}"/>'
+            '<path d="M260 300Q400 220 540 300M290 420Q400 360 510 420M300 540Q400 500 500 540" fill="none"'
+            ' stroke="#000" stroke-opacity=".14" stroke-width="8"/>'
+            '<path d="M190 260Q400 120 610 260" fill="none" stroke="#fff" stroke-opacity=".5" stroke-width="6"/>'
+        )
+
+    return draw
+
+
+def blouse(fill: str) -> Drawer:
+    def draw(p: Palette) -> str:
+        return (
+            f'<g fill="{fill}"><ellipse cx="245" cy="300" rx="80" ry="110" transform="rotate(25 245 300)"/>'
+            '<ellipse cx="555" cy="300" rx="80" ry="110" transform="rotate(-25 555 300)"/>'
+            '<path d="M300 190Q400 220 500 190L520 600H280Z"/></g>'
+            '<rect x="360" y="150" width="80" height="55" rx="14" fill="#000" opacity=".2"/>'
+        )
+
+    return draw
+
+
+def denim_skirt(p: Palette) -> str:
+    return (
+        '<path d="M290 150H510L580 690H220Z" fill="#4a6fa5"/>'
+        '<rect x="290" y="150" width="220" height="40" fill="#3b5b8c"/>'
+        '<path d="M400 190V690" stroke="#e9c46a" stroke-width="4" stroke-dasharray="10 8"/>'
+        '<path d="M300 215Q330 260 360 215M440 215Q470 260 500 215" fill="none" stroke="#e9c46a" stroke-width="4"/>'
+    )
+
+
+def shawl(p: Palette) -> str:
+    fringe = "".join(f'<path d="M{x} 600v40" stroke="#a0784c" stroke-width="6"/>' for x in range(250, 560, 22))
+    return (
+        '<path d="M250 160H550V600H250Z" fill="#c19a6b"/><path d="M250 250H550M250 510H550" stroke="#8d6a42"'
+        ' stroke-width="14"/>' + fringe
+    )
+
+
+def handbag(fill: str) -> Drawer:
+    def draw(p: Palette) -> str:
+        return (
+            f'<path d="M310 330Q310 190 400 190T490 330" fill="none" stroke="{fill}" stroke-width="26"/>'
+            f'<path d="M220 330H580L620 640H180Z" fill="{fill}"/><path d="M220 330H580L560 420H240Z" fill="#000"'
+            ' opacity=".18"/><rect x="370" y="400" width="60" height="40" rx="8" fill="#e9c46a"/>'
+        )
+
+    return draw
+
+
+# --------------------------------------------------------------------------- rafidain (shoes)
+
+
+def sneaker(fill: str, sole: str = "#f8f9fa", studs: bool = False, lights: bool = False, scale: float = 1) -> Drawer:
+    """A trainer seen from the side (a football boot with studs, a child's with lights)."""
+
+    def draw(p: Palette) -> str:
+        under = "".join(f'<rect x="{x}" y="610" width="26" height="34" rx="6" fill="#343a40"/>'
+                        for x in (210, 290, 470, 550, 610)) if studs else ""
+        glow = "".join(f'<circle cx="{x}" cy="597" r="11" fill="{c}"/>'
+                       for x, c in ((240, "#f03e3e"), (330, "#fcc419"), (420, "#40c057"), (510, "#4dabf7"),
+                                    (590, "#cc5de8"))) if lights else ""
+        body = (
+            f'<path d="M170 540Q165 430 255 405L380 360Q435 345 465 392L525 455Q605 470 645 525Q665 565 632 585'
+            f'H185Q162 570 170 540Z" fill="{fill}"/>'
+            f'<path d="M158 578H648Q662 604 632 618H182Q148 606 158 578Z" fill="{sole}"/>'
+            '<path d="M395 395L430 440M420 380L455 425M445 368L478 410" stroke="#fff" stroke-width="9"'
+            ' stroke-linecap="round"/><path d="M240 520Q380 470 560 520" fill="none" stroke="#fff"'
+            ' stroke-width="14" opacity=".55"/>' + under + glow
+        )
+        if scale == 1:
+            return body
+        return f'<g transform="translate(400 500) scale({scale:g}) translate(-400 -500)">{body}</g>'
+
+    return draw
+
+
+def oxford(fill: str) -> Drawer:
+    def draw(p: Palette) -> str:
+        return (
+            f'<path d="M150 560Q160 480 250 470L420 440Q470 430 520 465L610 500Q670 520 660 560L655 585H165Z"'
+            f' fill="{fill}"/><path d="M150 583H660V608H200Z" fill="#212529"/>'
+            '<rect x="165" y="590" width="90" height="45" rx="6" fill="#343a40"/>'
+            '<path d="M430 452L470 500M455 446L492 492" stroke="#f1f3f5" stroke-width="5"/>'
+            '<path d="M250 520Q400 500 560 540" fill="none" stroke="#000" stroke-opacity=".25" stroke-width="5"/>'
+        )
+
+    return draw
+
+
+def heel_sandal(fill: str) -> Drawer:
+    def draw(p: Palette) -> str:
+        return (
+            '<path d="M200 430Q300 460 420 560L650 585Q670 600 650 612H420Q300 520 200 470Z" fill="#343a40"/>'
+            '<path d="M205 470L215 660H245L240 478Z" fill="#343a40"/>'
+            f'<g fill="none" stroke="{fill}" stroke-width="22" stroke-linecap="round">'
+            '<path d="M250 380Q215 440 265 470"/>'
+            '<path d="M470 520Q520 470 560 560"/><path d="M530 540Q585 510 615 580"/></g>'
+            f'<circle cx="252" cy="392" r="12" fill="{fill}"/>'
+        )
+
+    return draw
+
+
+def boot(fill: str) -> Drawer:
+    def draw(p: Palette) -> str:
+        return (
+            f'<path d="M250 150H420L430 420Q520 440 600 500Q660 545 640 585H230Z" fill="{fill}"/>'
+            '<path d="M228 583H645Q655 610 630 622H228Z" fill="#3b2a1f"/>'
+            '<path d="M250 150H420V205H250Z" fill="#f1e3cf"/>'
+            '<path d="M420 205L428 420" stroke="#000" stroke-opacity=".2" stroke-width="6"/>'
+        )
+
+    return draw
+
+
+def med_sandal(p: Palette) -> str:
+    return (
+        '<path d="M160 560Q170 530 220 528H600Q660 530 660 565L655 600H170Z" fill="#343a40"/>'
+        '<path d="M160 598H660Q668 622 640 630H185Q150 620 160 598Z" fill="#868e96"/>'
+        '<g fill="#212529"><path d="M300 530Q330 430 420 440Q470 450 480 530Z"/><path d="M500 530Q520 470 580 480'
+        'Q610 490 610 530Z"/></g><path d="M320 490H470" stroke="#495057" stroke-width="6" stroke-dasharray="12 10"/>'
+    )
+
+
+def slipper(fill: str) -> Drawer:
+    def draw(p: Palette) -> str:
+        return (
+            f'<path d="M170 570Q160 520 220 515H520Q640 500 655 560Q660 590 630 598H200Q172 595 170 570Z"'
+            f' fill="{fill}"/>'
+            '<path d="M160 592H660Q662 616 632 622H190Q158 614 160 592Z" fill="#dee2e6"/>'
+            f'<path d="M430 515Q450 420 560 450Q640 475 650 550Z" fill="{fill}"/>'
+            '<path d="M440 505Q470 445 560 465" fill="none" stroke="#fff" stroke-width="8" opacity=".6"/>'
+        )
+
+    return draw
+
+
+def socks(p: Palette) -> str:
+    def one(x: int, fill: str) -> str:
+        return (f'<path d="M{x} 170H{x + 110}V470Q{x + 110} 520 {x + 170} 540Q{x + 215} 560 {x + 200} 610Q{x + 185} 650'
+                f' {x + 130} 640L{x + 30} 600Q{x} 585 {x} 540Z" fill="{fill}"/>'
+                f'<rect x="{x}" y="170" width="110" height="50" fill="#000" opacity=".15"/>')
+
+    return one(220, "#f8f9fa") + one(380, "#343a40")
+
+
+def care_kit(p: Palette) -> str:
+    return (
+        '<ellipse cx="300" cy="560" rx="120" ry="40" fill="#495057"/><rect x="180" y="480" width="240" height="80"'
+        ' fill="#868e96"/><ellipse cx="300" cy="480" rx="120" ry="40" fill="#ced4da"/>'
+        '<ellipse cx="300" cy="480" rx="70" ry="20" fill="#212529"/>'
+        '<rect x="460" y="330" width="200" height="70" rx="30" fill="#8d5524" transform="rotate(-25 560 365)"/>'
+        '<g stroke="#343a40" stroke-width="8">' + "".join(
+            f'<path d="M{x} {y}l-14 40"/>' for x, y in ((480, 430), (510, 418), (540, 404), (570, 390), (600, 376)))
+        + "</g>"
+    )
+
+
+PRODUCTS.update({
+    "lyl-aby-crepe": robe(BLACK), "lyl-aby-crepe-navy": robe(NAVY), "lyl-aby-crepe-brown": robe(BROWN),
+    "lyl-aby-emb": robe(BLACK, "#e9c46a", dots=True),
+    "lyl-drs-eve": gown(WINE), "lyl-drs-eve-navy": gown(NAVY), "lyl-drs-eve-olive": gown(OLIVE),
+    "lyl-drs-day": day_dress("#5c7cfa"),
+    "lyl-pjm-cot": two_piece("#f783ac", "#fcc2d7", True), "lyl-pjm-cot-sky": two_piece("#74c0fc", "#a5d8ff", True),
+    "lyl-hjb-chf": scarf(BLACK), "lyl-hjb-chf-white": scarf("#f8f9fa"), "lyl-hjb-chf-beige": scarf("#e6d5b8"),
+    "lyl-hjb-chf-pink": scarf("#f783ac"),
+    "lyl-bls-sat": blouse("#f1f3f5"), "lyl-skr-jns": denim_skirt, "lyl-jlb-mor": robe("#2f9e44", "#fcc419"),
+    "lyl-set-spt": two_piece("#343a40", "#343a40", False), "lyl-shl-wol": shawl,
+    "lyl-bag-lth": handbag(BLACK), "lyl-bag-lth-brown": handbag(BROWN),
+    "rfd-run-m": sneaker(BLACK), "rfd-run-m-white": sneaker("#e9ecef", "#adb5bd"), "rfd-run-m-grey": sneaker("#868e96"),
+    "rfd-oxf": oxford(BLACK), "rfd-oxf-brown": oxford(BROWN), "rfd-ftb": sneaker("#1c7ed6", "#343a40", studs=True),
+    "rfd-heel-w": heel_sandal("#d4a017"), "rfd-heel-w-silver": heel_sandal("#adb5bd"),
+    "rfd-heel-w-black": heel_sandal(BLACK),
+    "rfd-boot-w": boot(BLACK), "rfd-boot-w-brown": boot(BROWN), "rfd-boot-w-camel": boot("#c19a6b"),
+    "rfd-kid-led": sneaker("#e64980", lights=True, scale=0.85), "rfd-med": med_sandal,
+    "rfd-slp": slipper("#868e96"), "rfd-slp-navy": slipper(NAVY), "rfd-slp-pink": slipper("#f783ac"),
+    "rfd-sck-6": socks, "rfd-care-kit": care_kit,
+})
+
+
 def generic(p: Palette) -> str:
     """Fallback for a product image with no drawer: a gift box."""
     return (
@@ -798,6 +1050,10 @@ LOGO_EMBLEMS: dict[str, str] = {
     '<path d="M0-34Q26 0 26 14A26 26 0 0 1-26 14Q-26 0 0-34Z" fill="#f59f00"/>',
     "coming-soon": '<rect x="-38" y="-20" width="76" height="90" rx="14" fill="#fff"/>'
     '<rect x="-18" y="-60" width="36" height="40" rx="6" fill="#e9b949"/>',
+    "layla-boutique": '<path d="M0-62a16 16 0 1 1 16 16v14L70 20H-70L-16-32" fill="none" stroke="#fff"'
+    ' stroke-width="10" stroke-linejoin="round"/>',
+    "rafidain-shoes": '<path d="M-70 30Q-72-10-40-16L10-40Q30-46 42-26L60 0Q80 6 78 30Z" fill="#fff"/>'
+    '<path d="M-74 36H80V48H-74Z" fill="#f08c00"/>',
 }
 
 
@@ -818,6 +1074,10 @@ COVER_MOTIFS: dict[str, str] = {
     "erbil-honey": '<path d="M0-60L52-30V30L0 60-52 30V-30Z" fill="{main}" stroke="{accent}" stroke-width="8"/>',
     "coming-soon": '<rect x="-40" y="-20" width="80" height="100" rx="16" fill="{main}"/>'
     '<rect x="-18" y="-60" width="36" height="44" rx="6" fill="{accent}"/>',
+    "layla-boutique": '<path d="M0-62a16 16 0 1 1 16 16v14L70 20H-70L-16-32" fill="none" stroke="{main}"'
+    ' stroke-width="10" stroke-linejoin="round"/>',
+    "rafidain-shoes": '<path d="M-70 30Q-72-10-40-16L10-40Q30-46 42-26L60 0Q80 6 78 30Z" fill="{main}"/>'
+    '<path d="M-74 36H80V48H-74Z" fill="{accent}"/>',
 }
 COVER_SPOTS = [
     (150, 180, 1.2),
@@ -875,21 +1135,28 @@ def static_path(url: str) -> Path:
     return STATIC / url.removeprefix("/static/")
 
 
+def drawings(sf: dict) -> list[tuple[str, Callable[[], str]]]:
+    """(URL, drawing) of every SVG one seeded store names (photo URLs are make_demo_photos.py's)."""
+    slug, p = sf["slug"], PALETTES.get(sf["slug"], DEFAULT_PALETTE)
+    found: list[tuple[str, Callable[[], str]]] = [
+        (sf.get("logoUrl") or "", lambda: logo(slug, p)), (sf.get("coverImageUrl") or "", lambda: cover(slug, p))]
+    for product in sf["products"]:
+        urls = [*product.get("imageUrls", []), *(v.get("imageUrl") or "" for v in product.get("variants") or [])]
+        found += [(url, lambda url=url: product_svg(Path(url).stem, p)) for url in urls]
+    return [(url, draw) for url, draw in found if url.startswith("/static/img/demo/") and url.endswith(".svg")]
+
+
 def main() -> int:
-    """Generate every image the sandbox stores refer to."""
-    stores = json.loads(STORES_JSON.read_text(encoding="utf-8"))
-    count = 0
-    for entry in stores:
-        sf = entry["storefront"]
-        p = PALETTES.get(sf["slug"], DEFAULT_PALETTE)
-        write(static_path(sf["logoUrl"]), logo(sf["slug"], p))
-        write(static_path(sf["coverImageUrl"]), cover(sf["slug"], p))
-        count += 2
-        for product in sf["products"]:
-            for url in product["imageUrls"]:
-                write(static_path(url), product_svg(Path(url).stem, p))
-                count += 1
-    print(f"wrote {count} SVG files under {STATIC / 'img' / 'demo'}")
+    """Generate every SVG image the sandbox stores refer to (stores.json and stores-*.json)."""
+    seeds = [STORES_JSON, *sorted(STORES_JSON.parent.glob("stores-*.json"))]
+    written: set[str] = set()
+    for seed in seeds:
+        for entry in json.loads(seed.read_text(encoding="utf-8")):
+            for url, draw in drawings(entry["storefront"]):
+                if url not in written:
+                    write(static_path(url), draw())
+                    written.add(url)
+    print(f"wrote {len(written)} SVG files under {STATIC / 'img' / 'demo'}")
     return 0
 
 

@@ -13,11 +13,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from storefront import metrics
 from storefront.sendy.errors import (
     FieldError,
     SendyBusy,
@@ -32,6 +35,10 @@ from storefront.sendy.models import (
     FAQ,
     Area,
     Category,
+    Courier,
+    Option,
+    Order,
+    OrderItem,
     OrderRequest,
     OtpTicket,
     PlacedOrder,
@@ -40,12 +47,23 @@ from storefront.sendy.models import (
     Province,
     Seo,
     SocialLink,
+    StatusChange,
     Store,
+    Variant,
 )
 
 log = logging.getLogger("storefront.sendy")
 
 API = "/api/v1"
+#: (method, a part of the path, name) of each Sendy route, for the metrics; most specific first.
+_ENDPOINTS = (
+    ("GET", "/public/storefronts/", "storefront"),
+    ("GET", "/areas", "areas"),
+    ("GET", "/address-reference/provinces", "provinces"),
+    ("POST", "/orders/send-otp", "send_otp"),
+    ("POST", "/orders/storefront", "order"),
+    ("GET", "/integrations/orders/", "order_read"),
+)
 #: How long a call may wait for a free place in the bulkhead before failing fast.
 QUEUE_WAIT = 0.1
 #: Orders and codes wait a little longer: they matter more than a page, and are rare.
@@ -64,6 +82,21 @@ ORDER_FIELDS = {
     "skus": "items",
     "notes": "notes",
 }
+#: Sendy's order statuses, mapped onto the stages the storefront shows (models.ORDER_STAGES);
+#: any other value is shown as "in_progress". "processing" is a confirmed order being prepared.
+ORDER_STATUSES = {
+    "pending": "placed",
+    "confirmed": "confirmed",
+    "processing": "confirmed",
+    "shipped": "shipped",
+    "out_for_delivery": "out_for_delivery",
+    "delivered": "delivered",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+    "returned": "returned",
+}
+#: Payment statuses that mean the cash was collected.
+PAID_STATUSES = frozenset({"paid", "collected"})
 
 
 class SendyClient:
@@ -152,15 +185,22 @@ class SendyClient:
             created_at=str(body.get("createdAt") or ""),
         )
 
+    def get_order(self, api_key: str, order_id: str) -> Order:
+        """Read one order back (key with orders:read); ``order_id`` is the id given when it was placed."""
+        data = self._get(f"{API}/store/integrations/orders/{quote(order_id, safe='')}", api_key)
+        return parse_order(_object(data))
+
     # -- transport ----------------------------------------------------------------------
-    def _get(self, path: str) -> Any:
+    def _get(self, path: str, api_key: str | None = None) -> Any:
         """GET with jittered retries, all within the read budget (a page never waits longer)."""
+        headers = {"X-API-Key": api_key} if api_key else {}
         deadline = time.monotonic() + self._read_budget
         attempt = 0
         while True:
             try:
                 with _slot(self._reads, min(QUEUE_WAIT, deadline - time.monotonic())):
-                    return _unwrap(self._send("GET", path, timeout=_left(deadline, self._timeout)))
+                    return _unwrap(self._send("GET", path, timeout=_left(deadline, self._timeout),
+                                              headers=headers))
             except SendyBusy:
                 raise  # retrying would only hold this thread longer
             except SendyUnavailable:
@@ -175,20 +215,36 @@ class SendyClient:
             return _unwrap(self._send("POST", path, json=body, headers={"X-API-Key": api_key}))
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        endpoint, outcome, started = endpoint_name(method, path), "unreachable", time.monotonic()
         try:
-            return self._http.request(method, path, **kwargs)
+            response = self._http.request(method, path, **kwargs)
+            outcome = f"{response.status_code // 100}xx"
+            return response
         except httpx.TimeoutException as exc:
+            outcome = "timeout"
             sent = method != "GET" and not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
             raise SendyUnavailable(f"Sendy timed out ({type(exc).__name__})",
                                    maybe_processed=sent) from None
         except httpx.TransportError as exc:
             raise SendyUnavailable(f"Sendy unreachable ({type(exc).__name__})") from None
+        finally:
+            metrics.SENDY_CALLS.labels(endpoint, outcome).inc()
+            metrics.SENDY_LATENCY.labels(endpoint).observe(time.monotonic() - started)
+
+
+def endpoint_name(method: str, path: str) -> str:
+    """The metrics name of a Sendy route (a closed set: never a slug or an id)."""
+    for verb, marker, name in _ENDPOINTS:
+        if method == verb and marker in path:
+            return name
+    return "other"
 
 
 @contextmanager
 def _slot(bulkhead: threading.BoundedSemaphore, wait: float) -> Iterator[None]:
     """A place among the calls waiting on Sendy; SendyBusy when none frees up within ``wait``."""
     if not bulkhead.acquire(timeout=max(0.0, wait)):
+        metrics.SENDY_CALLS.labels("any", "busy").inc()
         raise SendyBusy("too many Sendy calls waiting already (bulkhead full)")
     try:
         yield
@@ -286,7 +342,7 @@ def parse_store(d: Mapping[str, Any]) -> Store:
     return Store(
         slug=slug,
         name=name,
-        products=_each(slug, "product", d.get("products"), _product),
+        products=_unique_skus(slug, _each(slug, "product", d.get("products"), lambda raw: _product(raw, slug))),
         description=_str(d.get("description")),
         logo_url=_image(d.get("logoUrl")),
         cover_image_url=_image(d.get("coverImageUrl")) or _image(d.get("bannerImageUrl")),
@@ -337,7 +393,7 @@ def _label(raw: Any, index: int) -> str:
         return f"#{index}"
 
 
-def _product(raw: Any) -> Product | None:
+def _product(raw: Any, slug: str = "") -> Product | None:
     d = _mapping(raw)
     sku, name = _str(d.get("sku")), _str(d.get("name"))
     if not sku or not name:
@@ -346,7 +402,7 @@ def _product(raw: Any) -> Product | None:
     if price is None:
         return None  # the contract: products without a price are not shown
     compare = _price(d.get("compareAtPrice"), "compareAtPrice")
-    return Product(
+    product = Product(
         id=_str(d.get("id")) or sku,
         sku=sku,
         name=name,
@@ -357,6 +413,147 @@ def _product(raw: Any) -> Product | None:
         category_id=_str(d.get("categoryId")) or None,
         in_stock=d.get("inStock") is not False,
     )
+    if d.get("variants") is not None and not isinstance(d.get("variants"), list):
+        raise _Broken("variants is not a list")
+    return _with_variants(slug, product, d) if _list(d.get("variants")) else product
+
+
+#: The most options a product, values an option and variants a product may have; the rest is dropped.
+MAX_OPTIONS, MAX_VALUES, MAX_VARIANTS = 5, 100, 500
+#: The longest SKU the storefront accepts (the cart's limit): longer variant SKUs are skipped.
+MAX_SKU_CHARS = 64
+
+
+def _with_variants(slug: str, product: Product, d: Mapping[str, Any]) -> Product | None:
+    """The product with its options and the variants it can sell (contract: "Variants").
+
+    A broken option or variant is skipped and logged; a product left with nothing to sell, or
+    whose variants can no longer be told apart, is not shown.
+    """
+    where = f"product {product.sku[:_LOG_ID_CHARS]!r}"
+    raw_options = _list(d.get("options"))
+    options, kept = _options(slug, where, raw_options)
+    if raw_options and not options:
+        log.warning("store %s: skipped %s: no usable option", slug, where)
+        return None
+    variants: dict[str, Variant] = {}
+    combos: set[tuple[str, ...]] = set()
+    raw_variants = _list(d.get("variants"))
+    if len(raw_variants) > MAX_VARIANTS:
+        log.warning("store %s: %s: only the first %d variants kept", slug, where, MAX_VARIANTS)
+    for index, raw in enumerate(raw_variants[:MAX_VARIANTS]):
+        parse = lambda item: _variant(item, options, kept, len(raw_options), variants, combos)  # noqa: E731
+        variant = _guarded(slug, f"variant {_label(raw, index)} of {where}", parse, raw)
+        if variant is not None:
+            variants[variant.sku] = variant
+            combos.add(variant.values)
+    if not variants:
+        log.warning("store %s: skipped %s: no variant for sale", slug, where)
+        return None
+    return _priced_by_variants(product, tuple(options), tuple(variants.values()))
+
+
+def _options(slug: str, where: str, raw_options: list[Any]) -> tuple[list[Option], list[int]]:
+    """The usable options and their positions in the list as sent (variants' values follow it)."""
+    options: list[Option] = []
+    kept: list[int] = []
+    for index, raw in enumerate(raw_options[:MAX_OPTIONS]):
+        option = _guarded(slug, f"option #{index} of {where}", _option, raw)
+        if option is not None and any(o.name == option.name for o in options):
+            log.warning("store %s: skipped option #%d of %s: repeats %r", slug, index, where, option.name)
+        elif option is not None:
+            options.append(option)
+            kept.append(index)
+    return options, kept
+
+
+def _option(raw: Any) -> Option:
+    d = _mapping(raw)
+    name = _str(d.get("name"))
+    if not name:
+        raise _Broken("no name")
+    values: list[str] = []
+    for value in (_str(v) for v in _list(d.get("values"))):
+        if value and value not in values:  # blank and repeated values say nothing
+            values.append(value)
+    if not values:
+        raise _Broken("no values")
+    return Option(name, tuple(values[:MAX_VALUES]))
+
+
+def _variant(raw: Any, options: list[Option], kept: list[int], width: int,
+             skus: Mapping[str, Variant], combos: set[tuple[str, ...]]) -> Variant | None:
+    d = _mapping(raw)
+    sku = _str(d.get("sku"))
+    if not sku or len(sku) > MAX_SKU_CHARS:
+        raise _Broken(f"no sku, or a sku over {MAX_SKU_CHARS} characters")
+    sent = d.get("optionValues")
+    if not isinstance(sent, list) or len(sent) != width:
+        raise _Broken(f"optionValues must hold one value per option ({width})")
+    values = tuple(_str(sent[i]) for i in kept)
+    for option, value in zip(options, values, strict=True):
+        if value not in option.values:
+            raise _Broken(f"option {option.name[:_LOG_ID_CHARS]!r} has no such value")
+    if sku in skus:
+        raise _Broken("repeats the sku of another variant")
+    if values in combos:
+        raise _Broken("repeats the option values of another variant")
+    price = _price(d.get("price"), "price")
+    if price is None:
+        return None  # the contract: a variant without a price is not sold
+    compare = _price(d.get("compareAtPrice"), "compareAtPrice")
+    return Variant(sku, values, price, compare if compare is not None and compare > price else None,
+                   in_stock=d.get("inStock") is not False, image_url=_image(d.get("imageUrl")))
+
+
+def _priced_by_variants(product: Product, options: tuple[Option, ...], variants: tuple[Variant, ...]) -> Product:
+    """The product standing for its variants: their lowest price, in stock if any of them is."""
+    if not product.in_stock:  # the product itself is off sale: so is every variant
+        variants = tuple(replace(v, in_stock=False) for v in variants)
+    price = min(v.price for v in variants)
+    compares = {v.compare_at_price for v in variants}
+    single = len({v.price for v in variants}) == 1 and len(compares) == 1
+    return replace(product, price=price, compare_at_price=compares.pop() if single else None,
+                   in_stock=any(v.in_stock for v in variants), options=options, variants=variants)
+
+
+def _unique_skus(slug: str, products: tuple[Product, ...]) -> tuple[Product, ...]:
+    """Every SKU names one thing in a store: a repeated product or variant SKU is skipped and logged."""
+    seen = {p.sku for p in products}
+    if len(seen) == len(products) and not any(p.variants for p in products):
+        return products
+    kept: list[Product] = []
+    owners: set[str] = set()
+    for product in products:
+        if product.sku in owners:
+            log.warning("store %s: skipped product %r: repeats the sku of another product", slug,
+                        product.sku[:_LOG_ID_CHARS])
+            continue
+        owners.add(product.sku)
+        fresh = _fresh_variants(slug, product, seen)
+        if fresh is not None:
+            kept.append(fresh)
+    return tuple(kept)
+
+
+def _fresh_variants(slug: str, product: Product, seen: set[str]) -> Product | None:
+    """The product without variants whose SKU another product or variant already uses."""
+    if not product.variants:
+        return product
+    variants = []
+    for variant in product.variants:
+        if variant.sku in seen:
+            log.warning("store %s: skipped variant %r of product %r: its sku is taken", slug,
+                        variant.sku[:_LOG_ID_CHARS], product.sku[:_LOG_ID_CHARS])
+            continue
+        seen.add(variant.sku)
+        variants.append(variant)
+    if not variants:
+        log.warning("store %s: skipped product %r: no variant for sale", slug, product.sku[:_LOG_ID_CHARS])
+        return None
+    if len(variants) == len(product.variants):
+        return product
+    return _priced_by_variants(replace(product, in_stock=True), product.options, tuple(variants))
 
 
 def _price(value: Any, field: str) -> int | None:
@@ -434,6 +631,76 @@ def _area(raw: Any) -> Area | None:
         return None
     return Area(aid, _str(d.get("nameAr")) or _str(d.get("nameEn")),
                 _str(d.get("nameEn")) or _str(d.get("nameAr")))
+
+
+def parse_order(d: Mapping[str, Any]) -> Order:
+    """An Order from the order-read payload; unknown fields ignored, an unknown status kept as "in_progress"."""
+    order_id, public_id = _str(d.get("id")), _str(d.get("publicId"))
+    if not order_id and not public_id:
+        raise SendyUnavailable("Sendy sent an order without id or publicId")
+    return Order(
+        id=order_id or public_id,
+        public_id=public_id or order_id,
+        stage=_stage(d.get("status")),
+        history=tuple(c for c in (_status_change(x) for x in _list(d.get("statusHistory"))) if c),
+        items=tuple(i for i in (_order_item(x) for x in _list(d.get("items"))) if i),
+        order_value=_amount(d.get("orderValue")),
+        delivery_fee=_amount(d.get("deliveryFee")),
+        total_amount=_amount(d.get("totalAmount")),
+        paid=_str(d.get("paymentStatus")).lower() in PAID_STATUSES,
+        customer_name=_str(d.get("customerName")),
+        customer_phone=_str(d.get("customerPhone")),
+        customer_address=_str(d.get("customerAddress")),
+        courier=_courier(d.get("deliveryCompany")),
+        tracking_number=_str(d.get("trackingNumber")),
+        created_at=_time(d.get("createdAt")),
+    )
+
+
+def _stage(value: Any) -> str:
+    """Our stage for one of Sendy's statuses ("in_progress" for one we do not know)."""
+    key = _str(value).lower().replace("-", "_").replace(" ", "_")
+    return ORDER_STATUSES.get(key, "in_progress")
+
+
+def _status_change(raw: Any) -> StatusChange | None:
+    d = _mapping(raw)
+    return StatusChange(_stage(d["status"]), _time(d.get("at"))) if _str(d.get("status")) else None
+
+
+def _order_item(raw: Any) -> OrderItem | None:
+    d = _mapping(raw)
+    sku, name = _str(d.get("sku")), _str(d.get("name"))
+    quantity = _int(d.get("quantity"), 1)
+    if not (sku or name) or not isinstance(quantity, int) or not 1 <= quantity <= 10_000:
+        return None
+    total, unit = _amount(d.get("lineTotal")), _amount(d.get("unitPrice"))
+    return OrderItem(sku, name or sku, quantity, total if total is not None else
+                     (unit * quantity if unit is not None else None))
+
+
+def _courier(raw: Any) -> Courier | None:
+    """The delivery company: an object with a name and a phone (or just a name)."""
+    d = _mapping(raw) if not isinstance(raw, str) else {"name": raw}
+    name, phone = _str(d.get("name")), "".join(ch for ch in _str(d.get("phone")) if ch in "0123456789")
+    if phone.startswith("0") and len(phone) == 11:  # a local 07… number: the 9647… form like every other
+        phone = "964" + phone[1:]
+    return Courier(name, phone) if name or phone else None
+
+
+def _amount(value: Any) -> int | None:
+    """A whole IQD amount from 0 to MAX_PRICE, or None (absent or unusable)."""
+    amount = _int(value, None)
+    return amount if isinstance(amount, int) and 0 <= amount <= MAX_PRICE else None
+
+
+def _time(value: Any) -> datetime | None:
+    """An ISO 8601 time (UTC when no offset is given), or None."""
+    try:
+        moment = datetime.fromisoformat(_str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _image(value: Any) -> str:

@@ -6,6 +6,7 @@ Money is always an int of whole Iraqi dinars.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -18,8 +19,37 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Option:
+    """One choice a shopper makes on a product (e.g. size), with its values in the merchant's order."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A purchasable combination of option values, ordered by its own SKU."""
+
+    sku: str
+    values: tuple[str, ...]  # one per option, in the options' order
+    price: int
+    compare_at_price: int | None = None
+    in_stock: bool = True
+    image_url: str = ""
+
+    @property
+    def on_sale(self) -> bool:
+        """Whether a higher compare-at price should be shown struck through."""
+        return self.compare_at_price is not None and self.compare_at_price > self.price
+
+
+@dataclass(frozen=True)
 class Product:
-    """A priced, active product of a published store."""
+    """A priced, active product of a published store.
+
+    A product with variants is ordered only through one of them; its ``price`` is then the
+    lowest variant price and ``in_stock`` says whether any variant is in stock.
+    """
 
     id: str
     sku: str
@@ -30,11 +60,26 @@ class Product:
     image_urls: tuple[str, ...] = ()
     category_id: str | None = None
     in_stock: bool = True
+    options: tuple[Option, ...] = ()
+    variants: tuple[Variant, ...] = ()
 
     @property
     def on_sale(self) -> bool:
         """Whether a higher compare-at price should be shown struck through."""
         return self.compare_at_price is not None and self.compare_at_price > self.price
+
+    @property
+    def price_varies(self) -> bool:
+        """Whether its variants differ in price (the card then says "from")."""
+        return any(v.price != self.price for v in self.variants)
+
+    def variant(self, sku: str) -> Variant | None:
+        """The variant with this SKU, if the product has it."""
+        return next((v for v in self.variants if v.sku == sku), None)
+
+    def variant_for(self, values: tuple[str, ...]) -> Variant | None:
+        """The variant of this combination of option values, if it exists."""
+        return next((v for v in self.variants if v.values == values), None)
 
 
 @dataclass(frozen=True)
@@ -177,3 +222,60 @@ class PlacedOrder:
     delivery_fee: int = 0
     total_amount: int = 0
     created_at: str = ""
+
+
+#: The stages of an order as the storefront shows them, in our own words (client.py maps
+#: Sendy's status values onto these; a value it does not know becomes "in_progress").
+ORDER_FLOW = ("placed", "confirmed", "shipped", "out_for_delivery", "delivered")
+ORDER_STAGES = (*ORDER_FLOW, "cancelled", "returned", "in_progress")
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One step of an order's history: the stage it reached, and when (None when not said)."""
+
+    stage: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    """One line of an order read back from Sendy."""
+
+    sku: str
+    name: str
+    quantity: int
+    line_total: int | None = None
+
+
+@dataclass(frozen=True)
+class Courier:
+    """The delivery company carrying an order."""
+
+    name: str
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Order:
+    """One order read back from Sendy.
+
+    It carries the customer's personal data (name, phone, address): it stays on our server,
+    and what a page shows of it is decided above this layer.
+    """
+
+    id: str
+    public_id: str
+    stage: str = "in_progress"
+    history: tuple[StatusChange, ...] = ()
+    items: tuple[OrderItem, ...] = ()
+    order_value: int | None = None
+    delivery_fee: int | None = None
+    total_amount: int | None = None
+    paid: bool = False
+    customer_name: str = ""
+    customer_phone: str = ""
+    customer_address: str = ""
+    courier: Courier | None = None
+    tracking_number: str = ""
+    created_at: datetime | None = None

@@ -7,26 +7,32 @@ is kept within the cookie's budget by ``storefront.session``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import session
 
 from storefront import session as cookie
-from storefront.sendy.models import OrderLine, Product, Store
+from storefront.sendy.models import OrderLine, Product, Store, Variant
+from storefront.services import catalog
 
 MAX_LINES = 20
 MAX_QUANTITY = 99
 MAX_SKU_LENGTH = 64
+#: The most options a product has (the client's limit): the chosen values a form may send.
+MAX_OPTIONS = 5
 _KEY = "cart"
 
 
 class CartError(Exception):
     """A cart change that cannot be made; ``kind`` says why (the view words it)."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, product: Product | None = None) -> None:
         super().__init__(kind)
-        #: "unavailable", "out_of_stock", "too_many_lines" or "full"
+        #: "unavailable", "out_of_stock", "too_many_lines", "full", or "choose" (no variant chosen)
         self.kind = kind
+        #: the product with variants whose choice the shopper should make again, if that is the way out
+        self.product = product
 
 
 @dataclass(frozen=True)
@@ -36,16 +42,46 @@ class CartLine:
     sku: str
     quantity: int
     product: Product | None
+    variant: Variant | None = None
 
     @property
     def available(self) -> bool:
-        """Whether this line can be ordered right now."""
-        return self.product is not None and self.product.in_stock
+        """Whether this line can be ordered right now (a product with variants only through one)."""
+        if self.product is None or (self.product.variants and self.variant is None):
+            return False
+        return (self.variant or self.product).in_stock
+
+    @property
+    def price(self) -> int:
+        """The unit price in IQD: the variant's, else the product's (0 when gone)."""
+        return self.variant.price if self.variant else (self.product.price if self.product else 0)
 
     @property
     def total(self) -> int:
         """Price times quantity, in IQD (0 when unavailable)."""
-        return self.product.price * self.quantity if self.available and self.product else 0
+        return self.price * self.quantity if self.available else 0
+
+    @property
+    def options(self) -> tuple[tuple[str, str], ...]:
+        """(option name, chosen value) of the variant, in the options' order."""
+        if self.product is None or self.variant is None:
+            return ()
+        return tuple(zip((o.name for o in self.product.options), self.variant.values, strict=False))
+
+    @property
+    def name(self) -> str:
+        """The product's name with the chosen values (the SKU when the product is gone)."""
+        if self.product is None:
+            return self.sku
+        values = " / ".join(self.variant.values) if self.variant else ""
+        return f"{self.product.name} — {values}" if values else self.product.name
+
+    @property
+    def image(self) -> str:
+        """The variant's photo, else the product's first one ("" when there is none)."""
+        if self.variant and self.variant.image_url:
+            return self.variant.image_url
+        return self.product.image_urls[0] if self.product and self.product.image_urls else ""
 
 
 @dataclass(frozen=True)
@@ -96,20 +132,31 @@ def _save(slug: str, items: dict[str, int]) -> bool:
     return True
 
 
-def add(store: Store, sku: str, quantity: int = 1) -> Product:
-    """Add a product; quantities add up and stop at the maximum."""
-    product = store.product_by_sku(sku) if len(sku) <= MAX_SKU_LENGTH else None
-    if product is None:
+def add(store: Store, sku: str, quantity: int = 1, chosen: Sequence[str | None] = ()) -> CartLine:
+    """Add a product or a variant by SKU (a product with variants: the one its ``chosen`` values name).
+
+    Quantities add up and stop at the maximum.
+    """
+    found = catalog.find(store, sku) if len(sku) <= MAX_SKU_LENGTH else None
+    if found is None:
         raise CartError("unavailable")
-    if not product.in_stock:
-        raise CartError("out_of_stock")
+    product, variant = found
+    if product.variants and variant is None:
+        try:
+            variant = catalog.choose(product, chosen)
+        except catalog.ChoiceError:
+            raise CartError("choose", product) from None
+    line = CartLine(variant.sku if variant else sku, quantity, product, variant)
+    if not line.available:
+        raise CartError("out_of_stock", product if variant else None)
+    sku = line.sku
     items = quantities(store.slug)
     if sku not in items and len(items) >= MAX_LINES:
         raise CartError("too_many_lines")
     items[sku] = _clamp(items.get(sku, 0) + quantity)
     if not _save(store.slug, items):
         raise CartError("full")
-    return product
+    return line
 
 
 def set_quantity(slug: str, sku: str, quantity: int) -> None:
@@ -137,7 +184,11 @@ def clear(slug: str) -> None:
 def view(store: Store) -> Cart:
     """The cart resolved against the store's current catalog."""
     items = quantities(store.slug)
-    return Cart(tuple(CartLine(sku, qty, store.product_by_sku(sku)) for sku, qty in items.items()))
+    lines = []
+    for sku, qty in items.items():
+        found = catalog.find(store, sku)
+        lines.append(CartLine(sku, qty, *found) if found else CartLine(sku, qty, None))
+    return Cart(tuple(lines))
 
 
 def _clamp(quantity: int) -> int:

@@ -22,7 +22,9 @@ from typing import Any
 
 from flask import current_app, session
 
+from storefront import metrics
 from storefront import session as cookie
+from storefront.config import OtpBudgets
 from storefront.sendy import SendyError, SendyRejected, SendyUnavailable
 from storefront.sendy.models import OrderRequest, OtpTicket, Store
 from storefront.services import cart as cart_service
@@ -32,7 +34,7 @@ from storefront.services.phone import display_phone
 from storefront.services.sendy import client
 from storefront.state import state
 
-RECEIPT_TTL = 14 * 24 * 3600
+RECEIPT_TTL = 61 * 24 * 3600  # outlives the 60-day order-status link (services.orders)
 PLACING_TTL = 45
 WAIT_FOR_RECEIPT = 15.0
 _KEY = "checkout"
@@ -134,6 +136,8 @@ class Receipt:
     delivery_fee: int
     total: int
     phone: str
+    #: Sendy's own id of the order (not the public one): what reading it back needs.
+    sendy_id: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Receipt:
@@ -208,20 +212,28 @@ def request_code(store: Store, details: Details, ip: str, *, resend: bool = Fals
         raise OrderMaybePlaced()
     if not resend and current.code_alive(time.time()):
         return current
-    limits.take_send(store.slug, details.phone, ip)
+    limits.take_send(store.slug, details.phone, ip, _budgets())
     try:
         ticket = client().send_otp(key, details.phone)
     except SendyUnavailable as exc:
         if not exc.maybe_processed:
+            metrics.OTP_SENDS.labels("failed").inc()
             limits.give_back_send(store.slug, details.phone)  # nothing was sent
             raise
+        metrics.OTP_SENDS.labels("uncertain").inc()
         _sent(store.slug, current, OtpTicket())  # the code may arrive: let the shopper enter it
         raise CodeMaybeSent() from exc
     except SendyError:
+        metrics.OTP_SENDS.labels("refused").inc()
         limits.give_back_send(store.slug, details.phone)
         raise
+    metrics.OTP_SENDS.labels("sent").inc()
     limits.hold_cooldown(store.slug, details.phone, ticket.resend_after)
     return _sent(store.slug, current, ticket)
+
+
+def _budgets() -> OtpBudgets:
+    return current_app.extensions["settings"].otp_budgets
 
 
 def _sent(slug: str, current: Pending, ticket: OtpTicket) -> Pending:
@@ -278,25 +290,39 @@ def _attempt(store: Store, cart: Cart, current: Pending, key: str, code: str) ->
     try:
         receipt = _send(store, cart, current, key, code)
     except SendyUnavailable as exc:
+        metrics.ORDERS.labels("uncertain" if exc.maybe_processed else "failed").inc()
         if exc.maybe_processed:
             state().set(f"uncertain:{current.ref}", 1, RECEIPT_TTL)
         else:
             limits.give_back_attempt(store.slug, phone, code_id)
         raise
     except SendyRejected as exc:
+        metrics.ORDERS.labels("rejected").inc()
         if not exc.for_field("otp_code"):
+            _verified(store.slug)
             limits.give_back_attempt(store.slug, phone, code_id)  # not a wrong code
             if exc.for_field("items"):
                 catalog.forget_store(store.slug)
                 raise CartChanged() from exc
-        elif uncertain:
-            raise OrderMaybePlaced() from exc  # the code was most likely spent by our order
+        else:
+            metrics.OTP_VERIFICATIONS.labels("wrong").inc()
+            if uncertain:
+                raise OrderMaybePlaced() from exc  # the code was most likely spent by our order
         raise
     except SendyError:
+        metrics.ORDERS.labels("failed").inc()
         limits.give_back_attempt(store.slug, phone, code_id)
         raise
+    metrics.ORDERS.labels("placed").inc()
+    _verified(store.slug)
     _keep(current.ref, receipt)
     return receipt
+
+
+def _verified(slug: str) -> None:
+    """Sendy accepted the code (the order went through, or was refused for another reason)."""
+    metrics.OTP_VERIFICATIONS.labels("correct").inc()
+    limits.record_verified(slug, _budgets())
 
 
 def abandon(slug: str) -> None:
@@ -317,10 +343,9 @@ def _send(store: Store, cart: Cart, current: Pending, key: str, code: str) -> Re
         fulfillment_type=current_app.extensions["settings"].fulfillment.get(store.slug, "from_to"),
     )
     order = client().place_order(key, request)
-    lines = tuple(ReceiptLine(line.sku, line.product.name if line.product else line.sku,
-                              line.quantity, line.total) for line in cart.orderable)
+    lines = tuple(ReceiptLine(line.sku, line.name, line.quantity, line.total) for line in cart.orderable)
     return Receipt(order.public_id, store.slug, lines, order.order_value, order.delivery_fee,
-                   order.total_amount, d.phone)
+                   order.total_amount, d.phone, order.id)
 
 
 def _keep(ref: str, receipt: Receipt) -> None:
@@ -372,3 +397,19 @@ def receipt(slug: str, public_id: str) -> Receipt | None:
         return None
     data = state().get(f"order:{slug}:{public_id}")
     return Receipt.from_dict(data) if data else None
+
+
+def placed_here(public_id: str) -> bool:
+    """Whether this session placed the order (its shopper may see the order's full details)."""
+    return public_id in session.get("orders", [])
+
+
+def kept_receipt(slug: str, public_id: str) -> Receipt | None:
+    """The receipt kept when the order was placed, whoever asks (the status link is signed)."""
+    data = state().get(f"order:{slug}:{public_id}")
+    return Receipt.from_dict(data) if data else None
+
+
+def keep_receipt(receipt: Receipt) -> None:
+    """Keep a receipt rebuilt from Sendy (the state store lost it: a restart without Redis)."""
+    state().set(f"order:{receipt.store}:{receipt.public_id}", asdict(receipt), RECEIPT_TTL)

@@ -17,6 +17,7 @@ from typing import TypeVar
 from cachelib import SimpleCache
 from flask import Flask, current_app
 
+from storefront import metrics
 from storefront.extensions import cache
 from storefront.sendy import SendyClient, SendyNotFound, SendyUnavailable
 
@@ -48,12 +49,14 @@ def cached(key: str, ttl: int, fetch: Callable[[], T], *, not_found_ttl: int = 6
         raise SendyNotFound("not found (remembered)")
     fresh = cache.get(key)
     if fresh is not None:
+        metrics.CACHE.labels("data", "hit").inc()
         return fresh
     with _refresh_lock:
         refreshing = not cache.add(f"refresh:{key}", 1, timeout=REFRESH_LOCK_TTL)
     if refreshing:  # another request is asking Sendy right now: serve the last good copy
         stale = cache.get(f"stale:{key}")
         if stale is not None:
+            metrics.CACHE.labels("data", "stale").inc()
             return stale
     try:
         return _refresh(key, ttl, fetch, not_found_ttl)
@@ -64,6 +67,7 @@ def cached(key: str, ttl: int, fetch: Callable[[], T], *, not_found_ttl: int = 6
 
 def _refresh(key: str, ttl: int, fetch: Callable[[], T], not_found_ttl: int) -> T:
     """Ask Sendy, remember the answer, fall back to the stale copy on failure."""
+    metrics.CACHE.labels("data", "miss").inc()
     try:
         value = fetch()
     except SendyNotFound:
@@ -76,6 +80,7 @@ def _refresh(key: str, ttl: int, fetch: Callable[[], T], not_found_ttl: int) -> 
             log.error("sendy unavailable for %s and nothing cached: %s", key, exc)
             raise
         log.warning("sendy unavailable for %s, serving the last good copy: %s", key, exc)
+        metrics.CACHE.labels("data", "stale").inc()
         cache.set(key, stale, timeout=ERROR_TTL)  # let Sendy recover before asking again
         return stale
     cache.set(key, value, timeout=ttl)

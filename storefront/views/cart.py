@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -30,12 +32,16 @@ def add() -> Response:
         abort(403)
     sku = request.form.get("sku", "")
     quantity = parse_quantity(request.form.get("quantity")) or 1
+    chosen = [request.form.get(f"o{i}") for i in range(cart.MAX_OPTIONS)]
     try:
-        product = cart.add(g.store, sku, quantity)
+        line = cart.add(g.store, sku, quantity, chosen)
     except cart.CartError as exc:
+        if exc.product is not None:  # back to the product page, saying which choice to make again
+            values: dict[str, Any] = {f"o{i}": v for i, v in enumerate(chosen[:len(exc.product.options)]) if v}
+            return redirect(url_for("store.product", sku=exc.product.sku, choose=1, _anchor="choose", **values), 303)
         flash(cart_message(exc), "error")
         return redirect(url_for("cart.show"), 303)
-    flash(_("Added to your cart: %(name)s", name=product.name), "success")
+    flash(_("Added to your cart: %(name)s", name=line.name), "success")
     return redirect(url_for("cart.show"), 303)
 
 

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -43,7 +44,7 @@ def CODE_MAYBE_SENT() -> str:  # noqa: N802 - a message, read like a constant
 
 
 @store_route(bp, "/checkout", methods=["GET", "POST"])
-def details() -> Response | str | tuple[str, int]:
+def details() -> ResponseReturnValue:
     """The delivery form; with JavaScript off, a button reloads the areas."""
     the_cart = cart.view(g.store)
     if checkout.api_key(g.slug) is None:
@@ -80,7 +81,7 @@ def _fill_choices(form: CheckoutForm) -> int:
     return status
 
 
-def _send_code(form: CheckoutForm) -> Response | tuple[str, int]:
+def _send_code(form: CheckoutForm) -> ResponseReturnValue:
     d = checkout.Details(name=form.name.data.strip(), phone=form.normalized_phone,
                          province=form.province.data, area=form.area.data,
                          address=form.address.data.strip(), notes=(form.notes.data or "").strip())
@@ -88,6 +89,8 @@ def _send_code(form: CheckoutForm) -> Response | tuple[str, int]:
     try:
         checkout.request_code(g.store, d, request.remote_addr or "")
     except limits.LimitExceeded as exc:
+        if exc.budget:
+            return codes_paused(exc)
         form.phone.errors.append(limit_message(exc))
         status = 429
     except checkout.OrderMaybePlaced:
@@ -119,7 +122,7 @@ def areas() -> Response | tuple[Response, int]:
 
 
 @store_route(bp, "/checkout/code", methods=["GET", "POST"])
-def code() -> Response | str | tuple[str, int]:
+def code() -> ResponseReturnValue:
     """Enter the one-time code (or ask for another), then the order is placed."""
     if checkout.code_step(g.slug) is None:
         return _after_checkout()
@@ -135,7 +138,7 @@ def code() -> Response | str | tuple[str, int]:
     return _code_page(form, 200 if request.method == "GET" else FORM_ERROR)
 
 
-def _code_page(form: CodeForm, status: int) -> tuple[str, int] | Response:
+def _code_page(form: CodeForm, status: int) -> ResponseReturnValue:
     step = checkout.code_step(g.slug)
     if step is None:  # the checkout ended meanwhile (placed from another tab)
         return _after_checkout()
@@ -144,13 +147,15 @@ def _code_page(form: CodeForm, status: int) -> tuple[str, int] | Response:
                            cart=cart.view(g.store)), status
 
 
-def _resend() -> Response | tuple[str, int]:
+def _resend() -> ResponseReturnValue:
     form = CodeForm(formdata=None)
     current = checkout.pending(g.slug)
     assert current is not None
     try:
         checkout.request_code(g.store, current.details, request.remote_addr or "", resend=True)
     except limits.LimitExceeded as exc:
+        if exc.budget:
+            return codes_paused(exc)
         form.code.errors = [limit_message(exc)]
         status = 429
     except checkout.OrderMaybePlaced:
@@ -168,7 +173,7 @@ def _resend() -> Response | tuple[str, int]:
     return _code_page(form, status)
 
 
-def _place(form: CodeForm) -> Response | tuple[str, int]:
+def _place(form: CodeForm) -> ResponseReturnValue:
     try:
         receipt = checkout.place_order(g.store, cart.view(g.store), form.code.data)
     except limits.LimitExceeded:
@@ -193,7 +198,7 @@ def _place(form: CodeForm) -> Response | tuple[str, int]:
     return _code_page(form, FORM_ERROR)
 
 
-def _rejected(form: CodeForm, exc: SendyRejected) -> Response | tuple[str, int]:
+def _rejected(form: CodeForm, exc: SendyRejected) -> ResponseReturnValue:
     """Put Sendy's complaints on the field they belong to."""
     if exc.for_field("otp_code"):
         form.code.errors.append(_("That code is wrong or has expired. Check it, or ask for a new code."))
@@ -234,6 +239,12 @@ def _sendy_message(exc: SendyError, *, placing: bool = True) -> str:
         return _("We couldn't confirm your order. Your cart is saved: wait a moment, then press "
                  "the button again — your order will not be placed twice.")
     return _("We couldn't reach the store. Your cart and details are saved — please try again.")
+
+
+def codes_paused(exc: limits.LimitExceeded) -> tuple[str, int, dict[str, str]]:
+    """A budget is spent: no code now, but the order can still go to the store on WhatsApp."""
+    page = render_template("checkout/unavailable.html", cart=cart.view(g.store), paused=True)
+    return page, 429, {"Retry-After": str(exc.retry_after)}
 
 
 def limit_message(exc: limits.LimitExceeded) -> str:

@@ -2,36 +2,84 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, g, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from storefront.i18n import LANG_COOKIE, LOCALES, store_route
-from storefront.seo import store_pages
+from storefront.page_cache import CACHEABLE_ARGS
+from storefront.picker import product_view
+from storefront.sendy.models import Product
+from storefront.seo import sitemap_parts, sitemap_urls
 from storefront.services import catalog
+from storefront.templating import page_url
 from storefront.views.common import store_blueprint
 from storefront.views.safety import safe_next
 
 bp = store_blueprint("store", __name__)
+#: The cacheable query arguments (page_cache.CACHEABLE_ARGS) each page reads; any other is a 404,
+#: so a made-up argument can never become one more cached copy of a page.
+PAGE_ARGS = {"store.home": frozenset({"category", "page", "sort"}), "store.product": frozenset({"variant"})}
+_PAGE = re.compile(r"[1-9][0-9]{0,5}")
+
+
+@bp.before_request
+def _only_real_variants() -> None:
+    allowed = PAGE_ARGS.get(request.endpoint or "", frozenset())
+    if any(name in CACHEABLE_ARGS and (name not in allowed or len(request.args.getlist(name)) > 1)
+           for name in request.args):
+        abort(404)
 
 
 @store_route(bp, "/")
-def home() -> str:
-    """The store's front page: cover, categories, search and the product grid."""
+def home() -> ResponseReturnValue:
+    """The store's front page: cover, categories, search, sorting and one page of the product grid."""
+    raw_page, sort = request.args.get("page"), request.args.get("sort")
+    if (raw_page is not None and not _PAGE.fullmatch(raw_page)) or sort == "":
+        abort(404)  # the store's own order has no ?sort: a blank one names nothing
+    page = int(raw_page or 1)
+    if raw_page == "1":  # page 1 has one URL: the one without ?page
+        return redirect(page_url(**{k: v for k, v in request.args.items() if k != "page"}), 301)
+    query = request.args.get("q", "")[:100]
     try:
-        listing = catalog.browse(g.store, request.args.get("category"), request.args.get("q", "")[:100])
-    except catalog.UnknownCategory:
+        listing = catalog.browse(g.store, request.args.get("category"), query, sort or "", page)
+    except (catalog.UnknownCategory, catalog.UnknownPage):
         abort(404)
+    if not listing.query:  # each page of a category is its own canonical URL; searches point home
+        g.page_args = {"category": request.args.get("category"), "page": page if page > 1 else None}
     return render_template("store/home.html", listing=listing)
 
 
 @store_route(bp, "/p/<path:sku>")
-def product(sku: str) -> str:
-    """One product at a stable URL built from its SKU."""
-    item = g.store.product_by_sku(sku)
-    if item is None:
+def product(sku: str) -> ResponseReturnValue:
+    """One product at a stable URL built from its SKU; ``?variant=<SKU>`` opens with that variant chosen."""
+    found = catalog.find(g.store, sku)
+    if found is None:
         abort(404)
+    item, variant = found
+    if variant is not None:  # a variant's SKU: its product's page, with it chosen
+        return redirect(url_for("store.product", sku=item.sku, variant=variant.sku))
+    chosen, bounced = _chosen(item)
     category = next((c for c in g.store.categories if c.id == item.category_id), None)
-    return render_template("store/product.html", product=item, category=category)
+    return render_template("store/product.html", product=item, category=category,
+                           view=product_view(item, chosen, bounced))
+
+
+def _chosen(product: Product) -> tuple[tuple[str | None, ...], bool]:
+    """The values chosen in the URL (``o0``, ``o1``…, with ``choose`` when "add" sent the shopper back
+    to choose again), or those of a shared ``?variant=``; and whether the page says what is wrong."""
+    values = tuple(request.args.get(f"o{i}") for i in range(len(product.options)))
+    if any(values) or "choose" in request.args:
+        return values, "choose" in request.args
+    wanted = request.args.get("variant")
+    if wanted is None:
+        return (), False
+    variant = product.variant(wanted)
+    if variant is None:
+        abort(404)
+    return variant.values, False
 
 
 @store_route(bp, "/faq")
@@ -59,8 +107,20 @@ def about() -> str:
 
 @bp.route("/<slug>/sitemap.xml")
 def sitemap() -> Response:
-    """Every page of the store in both languages, with hreflang alternates."""
-    body = render_template("store/sitemap.xml", pages=store_pages(g.store))
+    """The sitemap index: the store's pages, then its products, in parts within the protocol's limits."""
+    return _xml(render_template("store/sitemap_index.xml", parts=sitemap_parts(g.store)))
+
+
+@bp.route("/<slug>/sitemap-<part>.xml")
+def sitemap_part(part: str) -> Response:
+    """One part of the sitemap: every URL in it in both languages, with hreflang alternates."""
+    pages = sitemap_urls(g.store, part)
+    if pages is None:
+        abort(404)
+    return _xml(render_template("store/sitemap.xml", pages=pages))
+
+
+def _xml(body: str) -> Response:
     response = make_response(body)
     response.mimetype = "application/xml"
     return response

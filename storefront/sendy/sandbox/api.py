@@ -1,4 +1,4 @@
-"""Sandbox layer: the fake Sendy routes (storefront, address reference, OTP, orders)."""
+"""Sandbox layer: the fake Sendy routes (storefront, address reference, OTP, orders, order reads)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, request
 
-from storefront.sendy.sandbox import orders, otp
+from storefront.sendy.sandbox import orders, otp, tracking
 from storefront.sendy.sandbox.envelope import ApiFailure, ok
 from storefront.sendy.sandbox.state import Store
 from storefront.sendy.sandbox.validation import error, validate_order
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger("storefront.sandbox")
 ORDERS_SCOPE = "orders:write"
+READ_SCOPE = "orders:read"
 
 
 def _sandbox() -> Sandbox:
@@ -93,13 +94,23 @@ def _place(sandbox: Sandbox, store: Store, body: dict[str, Any]) -> dict[str, An
     return orders.create_order(sandbox.state, store, body, now)
 
 
-def _keyed_store() -> Store:
-    """Return the store of the request's API key, which must carry orders:write."""
+@bp.get("/store/integrations/orders/<order_id>")
+def order_read(order_id: str) -> Response:
+    """Read one of the key's store's orders by its id (not its publicId); 404 for any other."""
+    sandbox, store = _sandbox(), _keyed_store(READ_SCOPE)
+    data = tracking.read(sandbox.state, store, order_id, sandbox.clock(), advance=sandbox.demo)
+    if data is None:
+        raise ApiFailure(404, "Order not found")
+    return ok(data)
+
+
+def _keyed_store(scope: str = ORDERS_SCOPE) -> Store:
+    """Return the store of the request's API key, which must carry ``scope``."""
     store = _sandbox().state.store_for_key(request.headers.get("X-API-Key"))
     if store is None:
         raise ApiFailure(401, "Invalid API key")
-    if ORDERS_SCOPE not in store.scopes:
-        raise ApiFailure(403, f"API key lacks the {ORDERS_SCOPE} scope")
+    if scope not in store.scopes:
+        raise ApiFailure(403, f"API key lacks the {scope} scope")
     return store
 
 

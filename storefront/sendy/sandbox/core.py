@@ -10,10 +10,11 @@ from typing import Any
 
 import httpx
 
+from storefront.sendy.sandbox import tracking
 from storefront.sendy.sandbox.app import create_app
 from storefront.sendy.sandbox.faults import Faults
 from storefront.sendy.sandbox.seed import load_state
-from storefront.sendy.sandbox.state import SandboxState
+from storefront.sendy.sandbox.state import SandboxState, Store
 from storefront.sendy.sandbox.transport import SandboxTransport
 
 
@@ -58,6 +59,17 @@ class Sandbox:
         """Every (method, path) the sandbox received, hooks excluded, oldest first."""
         with self.state.lock:
             return list(self.state.requests)
+
+    def set_order_status(self, order: str, status: str) -> dict[str, Any] | None:
+        """TEST HOOK: move an order (its id or publicId) to a status; what reading it shows now."""
+        return tracking.set_status(self.state, order, status, self.clock())
+
+    def add_store(self, storefront: dict[str, Any], *, api_key: str | None = None,
+                  scopes: frozenset[str] = frozenset({"orders:write"})) -> None:
+        """TEST HOOK: publish one more store (a storefront object as in data/stores.json)."""
+        store = Store(storefront["slug"], True, api_key, scopes if api_key else frozenset(), storefront)
+        with self.state.lock:
+            self.state.stores[store.slug] = store
 
     def reset(self) -> None:
         """Clear codes, orders, faults and the request log."""

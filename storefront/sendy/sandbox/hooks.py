@@ -1,4 +1,4 @@
-"""Sandbox layer: test hooks under /__sandbox/ (codes, faults, orders, reset); never Sendy's."""
+"""Sandbox layer: test hooks under /__sandbox/ (codes, faults, orders and their status, reset); never Sendy's."""
 
 from __future__ import annotations
 
@@ -52,6 +52,19 @@ def clear_faults() -> Response:
 def list_orders() -> Response:
     """List every order created, with its request and response."""
     return jsonify(_sandbox().orders)
+
+
+@bp.post("/orders/<order>/status")
+def order_status(order: str) -> Response:
+    """Move an order (id or publicId) to the status in the JSON body, e.g. {"status": "shipped"}."""
+    body: Any = request.get_json(silent=True)
+    status = body.get("status") if isinstance(body, dict) else None
+    if not isinstance(status, str) or not status.strip():
+        raise ApiFailure(400, 'Body must be {"status": "<a status>"}')
+    data = _sandbox().set_order_status(order, status.strip())
+    if data is None:
+        raise ApiFailure(404, "No such order")
+    return ok(data, message="Status set")
 
 
 @bp.post("/reset")

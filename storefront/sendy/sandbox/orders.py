@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 import string
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
+from storefront.sendy.sandbox import tracking
 from storefront.sendy.sandbox.state import SandboxState, Store
 from storefront.sendy.sandbox.validation import order_value
 
@@ -38,6 +38,7 @@ def create_order(state: SandboxState, store: Store, body: dict[str, Any], now: f
             "createdAt": _iso_utc(now),
         }
         state.orders.append({"store": store.slug, "request": body, "response": data})
+        tracking.track(state, store, body, data, now)
         if isinstance(body.get("externalRef"), str) and body["externalRef"]:
             state.order_refs[(store.slug, body["externalRef"])] = data
     return data
@@ -54,5 +55,4 @@ def _public_id(state: SandboxState) -> str:
 
 def _iso_utc(timestamp: float) -> str:
     """Format a Unix time as ISO-8601 UTC with a Z suffix."""
-    moment = datetime.fromtimestamp(timestamp, tz=UTC)
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return tracking.iso_utc(timestamp)

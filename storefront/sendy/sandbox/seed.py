@@ -20,6 +20,8 @@ def load_state(extra_path: str | None = None, *, seed_dir: Path | None = None) -
     """Build a fresh state from the seed files, overlaid with an optional extra file."""
     seed = Path(seed_dir) if seed_dir is not None else DATA_DIR
     stores = _load(seed / "stores.json", _stores)
+    for more in sorted(seed.glob("stores-*.json")):  # more demo stores, one file per theme
+        stores.update(_load(more, _stores))
     provinces = _load(seed / "provinces.json", _provinces)
     if extra_path:
         extra_stores, extra_provinces = _load(Path(extra_path), _extra)
@@ -86,19 +88,38 @@ def _storefront(raw: Any, where: str) -> dict[str, Any]:
     for key in ("slug", "name"):
         if not isinstance(storefront.get(key), str) or not storefront[key]:
             raise _Invalid(f"{where}.{key} must be a non-empty string")
+    skus: set[str] = set()
     for i, product in enumerate(_list(storefront.get("products"), f"{where}.products")):
-        _product(product, f"{where}.products[{i}]")
+        for sku in _product(product, f"{where}.products[{i}]"):
+            if sku in skus:
+                raise _Invalid(f"{where}.products[{i}]: SKU {sku!r} is used twice in the store")
+            skus.add(sku)
     return storefront
 
 
-def _product(raw: Any, where: str) -> None:
-    """Check the fields of a product the sandbox relies on."""
-    product = _dict(raw, where)
-    if not isinstance(product.get("sku"), str) or not product["sku"]:
+def _product(raw: Any, where: str) -> list[str]:
+    """Check the fields of a product the sandbox relies on (orders: SKUs and prices); its SKUs.
+
+    Everything else (option names and values, images, stock) is passed to the storefront as
+    written, so a preview shows how the storefront copes with a merchant's odd data.
+    """
+    product = _sold(raw, where)
+    variants = product.get("variants")
+    if variants is None:
+        return [product["sku"]]
+    return [product["sku"], *(_sold(v, f"{where}.variants[{j}]")["sku"]
+                              for j, v in enumerate(_list(variants, f"{where}.variants")))]
+
+
+def _sold(raw: Any, where: str) -> dict[str, Any]:
+    """Check something an order line can name: a non-empty SKU and a whole price (or null)."""
+    item = _dict(raw, where)
+    if not isinstance(item.get("sku"), str) or not item["sku"]:
         raise _Invalid(f"{where}.sku must be a non-empty string")
-    price = product.get("price")
+    price = item.get("price")
     if price is not None and (not is_int(price) or price < 0):
         raise _Invalid(f"{where}.price must be a whole number of IQD or null")
+    return item
 
 
 def _provinces(raw: Any) -> dict[str, dict[str, Any]]:

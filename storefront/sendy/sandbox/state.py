@@ -19,10 +19,17 @@ class Store:
     storefront: dict[str, Any]
 
     def product(self, sku: str) -> dict[str, Any] | None:
-        """Return the catalog product with this SKU, or None."""
+        """Return the catalog product with this SKU, or None.
+
+        A variant's SKU gives its product as that variant sells it: the variant's SKU, price and
+        stock, the product's name with the variant's option values, and ``variantOf``.
+        """
         for product in self.storefront.get("products", []):
             if product.get("sku") == sku:
                 return dict(product)
+            for variant in _variants(product):
+                if variant.get("sku") == sku:
+                    return _as_sold(product, variant)
         return None
 
     def public_view(self) -> dict[str, Any]:
@@ -51,6 +58,8 @@ class SandboxState:
     last_codes: dict[str, str] = field(default_factory=dict)
     orders: list[dict[str, Any]] = field(default_factory=list)
     order_refs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    #: order id → what reading the order back shows (tracking.py): status history, items, courier
+    tracked: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -86,4 +95,20 @@ class SandboxState:
             self.last_codes.clear()
             self.orders.clear()
             self.order_refs.clear()
+            self.tracked.clear()
             self.requests.clear()
+
+
+def _variants(product: dict[str, Any]) -> list[dict[str, Any]]:
+    """The product's variant objects (none when it has no list of them)."""
+    variants = product.get("variants")
+    return [v for v in variants if isinstance(v, dict)] if isinstance(variants, list) else []
+
+
+def _as_sold(product: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
+    """A product as one of its variants sells it."""
+    values = [str(v) for v in variant.get("optionValues") or [] if isinstance(v, str)]
+    name = str(product.get("name", "")) + (" — " + " / ".join(values) if values else "")
+    sold: dict[str, Any] = {key: variant.get(key) for key in ("sku", "price", "compareAtPrice") if key in variant}
+    return {**product, **sold, "name": name, "inStock": variant.get("inStock", product.get("inStock", True)),
+            "variantOf": product.get("sku"), "variants": None, "options": None}

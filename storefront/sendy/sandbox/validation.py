@@ -85,8 +85,11 @@ def _items(store: Store, items: Any) -> FieldErrors:
 
 def _sku_error(store: Store, sku: str) -> dict[str, str]:
     """Explain why a SKU cannot be ordered."""
-    if store.product(sku) is None:
+    product = store.product(sku)
+    if product is None:
         return error("items", f"Unknown SKU: {sku}.")
+    if product.get("variants"):
+        return error("items", f"SKU {sku} has variants: order one of them by its own SKU.")
     return error("items", f"SKU {sku} has no price and cannot be ordered.")
 
 
@@ -113,9 +116,9 @@ def order_value(store: Store, items: list[dict[str, Any]]) -> int:
 
 
 def _price(store: Store, sku: str) -> int | None:
-    """Return the catalog price of a SKU, or None when unknown or unpriced."""
+    """Return the catalog price of a SKU, or None when unknown, unpriced or sold only through variants."""
     product = store.product(sku)
-    return None if product is None else product.get("price")
+    return None if product is None or product.get("variants") else product.get("price")
 
 
 def _is_line(line: Any) -> bool:
