@@ -354,6 +354,20 @@ def lighthouse(url: str, cookies: httpx.Cookies | None, out: Path, tmp: Path, ti
     return json.loads(out.read_text())
 
 
+def lighthouse_retrying(url: str, cookies: httpx.Cookies | None, out: Path, tmp: Path,
+                        timeout: float) -> dict[str, Any]:
+    """Lighthouse, run once more when Lighthouse itself says "please run Lighthouse again"
+    (a trace it failed to record, NO_NAVSTART and the like, on a busy machine): not a score."""
+    try:
+        return lighthouse(url, cookies, out, tmp, timeout)
+    except RuntimeError as exc:
+        if "run Lighthouse again" not in str(exc):
+            raise
+        print(f"  Lighthouse asked to be run again on {url}; running it once more", flush=True)
+        again = out.with_name(out.stem + "-again.json")
+        return lighthouse(url, cookies, again, tmp, timeout)
+
+
 def lighthouse_findings(report: dict[str, Any]) -> list[str]:
     """The scored audits that did not pass, per category under 100."""
     lines = []
@@ -608,8 +622,8 @@ def main() -> int:
                 failures.add(f"lighthouse: {page.name} not run: the audit ran out of time ({DEADLINE} s)")
                 continue
             try:
-                report = lighthouse(base + page.path, cookies.get(page.session or ""), out, tmp,
-                                    min(LIGHTHOUSE_TIMEOUT, left))
+                report = lighthouse_retrying(base + page.path, cookies.get(page.session or ""), out, tmp,
+                                             min(LIGHTHOUSE_TIMEOUT, left))
             except RuntimeError as exc:
                 failures.add(f"lighthouse: {exc}")
                 print(f"  {page.name}: {exc}", flush=True)

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -27,7 +24,7 @@ from checkout_helpers import (
 )
 from conftest import FLORA, PHONE, TIGRIS
 from flask import Flask
-from resilience_helpers import assert_sane, free_port
+from resilience_helpers import assert_sane, redis_server
 
 from storefront import create_app
 from storefront.extensions import cache
@@ -404,22 +401,8 @@ def test_after_a_restart_without_redis_the_order_comes_back_from_sendy(sandbox):
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
     """A throwaway redis-server on a free port."""
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server not installed (make test installs it)")
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with redis_server() as url:
+        yield url
 
 
 def test_after_a_restart_with_redis_the_link_and_the_receipt_survive(sandbox, redis_url):

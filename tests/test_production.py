@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from resilience_helpers import at_once, free_port
+from resilience_helpers import at_once, free_port, redis_server
 
 from storefront.sendy.sandbox import Sandbox, serve_in_thread
 
@@ -48,20 +47,9 @@ def _wait(url: str, seconds: float = 20) -> None:
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    """A throwaway redis-server on a free port."""
+    with redis_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
