@@ -25,12 +25,15 @@ LATENCY = Histogram("storefront_http_request_duration_seconds", "Time to answer 
 SENDY_CALLS = Counter("storefront_sendy_requests", "Calls to Sendy, by endpoint and outcome.", ["endpoint", "outcome"])
 SENDY_LATENCY = Histogram("storefront_sendy_request_duration_seconds", "Time Sendy took to answer, by endpoint.",
                           ["endpoint"], buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10))
-CACHE = Counter("storefront_cache_lookups", "Cache lookups: data (Sendy answers) and page, by result.",
+CACHE = Counter("storefront_cache_lookups", "Cache lookups: data (Sendy answers), page and image, by result.",
                 ["cache", "result"])
 OTP_SENDS = Counter("storefront_otp_sends", "One-time codes asked of Sendy, by outcome.", ["outcome"])
 OTP_VERIFICATIONS = Counter("storefront_otp_verifications", "Codes Sendy checked, by outcome.", ["outcome"])
 OTP_REFUSALS = Counter("storefront_otp_refusals", "Codes or tries refused before Sendy, by limit or budget.",
                        ["reason"])
+IMAGE_RESIZES = Histogram("storefront_image_resize_duration_seconds", "Images made from an original, by format.",
+                          ["format"], buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+IMAGE_FAILURES = Counter("storefront_image_source_failures", "Originals that could not be used (placeholder served).")
 ORDERS = Counter("storefront_orders", "Order requests, by outcome (placed, rejected, uncertain, failed).",
                  ["outcome"])
 

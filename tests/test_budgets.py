@@ -175,3 +175,29 @@ def test_metrics_count_what_happened_and_name_no_one(budgeted, sandbox) -> None:
     assert delta("storefront_cache_lookups_total", cache="page", result="hit") >= 2
     for secret in (PHONE, PHONE[3:], sandbox.last_otp(PHONE) or "", *budgeted.extensions["api_keys"].values()):
         assert secret and secret not in after
+
+
+def test_metrics_count_image_resizes_and_cache_hits(sandbox, tmp_path) -> None:
+    """The image pipeline is measured too: a cold variant is one resize, the next ask a cache hit."""
+    app = create_app({"TESTING": True, "SANDBOX": sandbox, "METRICS_TOKEN": TOKEN, "IMAGE_CACHE_DIR": str(tmp_path)})
+    scrape = app.test_client()
+
+    def read() -> str:
+        return text(scrape.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}))
+
+    home = text(app.test_client().get(f"/{FLORA}/"))
+    src = re.search(r'src="(/img/[^"]+\.jpg)"', home)
+    assert src, "no image of ours on the home page"
+    before = read()
+    shopper = app.test_client()
+    first, again = shopper.get(src.group(1)), shopper.get(src.group(1))
+    assert first.status_code == again.status_code == 200 and first.mimetype == "image/jpeg"
+    after = read()
+
+    def delta(name: str, **labels: str) -> float:
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    assert delta("storefront_image_resize_duration_seconds_count", format="jpg") == 1
+    assert delta("storefront_cache_lookups_total", cache="image", result="miss") == 1
+    assert delta("storefront_cache_lookups_total", cache="image", result="hit") == 1
+    app.extensions["sendy"].close()

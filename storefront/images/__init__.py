@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from cachelib import SimpleCache
 from flask import Flask, current_app
 from PIL import Image
 
+from storefront import metrics
 from storefront.extensions import cache
 from storefront.images import process
 from storefront.images.diskcache import DiskCache
@@ -124,6 +126,7 @@ class ImageService:
         derived = hashlib.sha256(f"{VERSION}\n{ident}\n{variant.name}".encode()).hexdigest()[:32]
         ext, content_type = variant.fmt, FORMATS[variant.fmt][1]
         data = self.disk.read("v", derived, ext)
+        metrics.CACHE.labels("image", "hit" if data is not None else "miss").inc()
         if data is None:
             if self.failures.get(url) is not None:
                 return self._placeholder(url, variant, None)
@@ -148,7 +151,9 @@ class ImageService:
     def _make(self, url: str, variant: Variant, derived: str) -> bytes | None:
         try:
             original = self._original(url)
+            started = time.perf_counter()
             made = process.make(original, variant)
+            metrics.IMAGE_RESIZES.labels(variant.fmt).observe(time.perf_counter() - started)
         except (SourceError, process.BadImage, Image.DecompressionBombError) as exc:
             self._fail(url, str(exc))
             return None
@@ -173,6 +178,7 @@ class ImageService:
 
     def _fail(self, url: str, reason: str) -> None:
         if self.failures.get(url) is None:
+            metrics.IMAGE_FAILURES.inc()
             log.warning("image source failed, placeholder served for %d s: %s (%s)", FAILURE_TTL, url[:200], reason)
         self.failures.set(url, reason)
 

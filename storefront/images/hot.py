@@ -83,6 +83,7 @@ class HotImages:
             headers[:0] = [("Content-Type", hot.content_type), ("Content-Length", str(len(body)))]
         start_response("304 Not Modified" if matched else "200 OK", headers)
         metrics.observe_request(ROUTE, status, time.perf_counter() - started)
+        metrics.CACHE.labels("image", "hit").inc()
         if access_log.isEnabledFor(logging.INFO):
             path = environ.get("PATH_INFO", "")
             access_log.info("GET %s %s", path, status, extra={"fields": {
