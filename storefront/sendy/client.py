@@ -346,9 +346,7 @@ def parse_store(d: Mapping[str, Any]) -> Store:
         description=_str(d.get("description")),
         logo_url=_image(d.get("logoUrl")),
         cover_image_url=_image(d.get("coverImageUrl")) or _image(d.get("bannerImageUrl")),
-        niche=_str(d.get("niche")),
         language="en" if d.get("language") == "en" else "ar",
-        currency_code=_str(d.get("currencyCode")) or "IQD",
         contact_email=_str(d.get("contactEmail")),
         contact_phone=_str(d.get("contactPhone")),
         whatsapp_phone=_str(d.get("whatsappPhone")),
@@ -356,13 +354,11 @@ def parse_store(d: Mapping[str, Any]) -> Store:
         seo=Seo(
             title=_str(seo.get("title")),
             description=_str(seo.get("description")),
-            keywords=tuple(_str(k) for k in _list(seo.get("keywords")) if _str(k)),
             og_image_url=_image(seo.get("ogImageUrl")),
         ),
         faqs=_each(slug, "FAQ", d.get("faqs"), _faq),
         policies=_policies(slug, d.get("policies")),
         categories=_each(slug, "category", d.get("categories"), _category),
-        custom_domain=_str(d.get("customDomain")).lower(),
     )
 
 

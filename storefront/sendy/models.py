@@ -113,7 +113,6 @@ class Seo:
 
     title: str = ""
     description: str = ""
-    keywords: tuple[str, ...] = ()
     og_image_url: str = ""
 
 
@@ -127,9 +126,7 @@ class Store:
     description: str = ""
     logo_url: str = ""
     cover_image_url: str = ""
-    niche: str = ""
     language: str = "ar"
-    currency_code: str = "IQD"
     contact_email: str = ""
     contact_phone: str = ""
     whatsapp_phone: str = ""
@@ -138,7 +135,6 @@ class Store:
     faqs: tuple[FAQ, ...] = ()
     policies: tuple[Policy, ...] = ()
     categories: tuple[Category, ...] = ()
-    custom_domain: str = ""
 
     def product_by_sku(self, sku: str) -> Product | None:
         """The product with this SKU, if the store still sells it."""
