@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urljoin
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from flask import Flask, g, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from storefront.hosts import canonical
 from storefront.i18n import LOCALES, current_locale
 from storefront.sendy.models import Product, Store
+from storefront.services.cart import CartLine
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _CURRENCY_SPACING = re.compile(r"([A-Za-z])(\d)")
@@ -39,6 +40,12 @@ def _money(amount: int, locale: str) -> str:
 def number(value: int) -> str:
     """A whole number in the page's locale."""
     return format_decimal(value, locale=current_locale().babel)
+
+
+def percent_off(price: int, compare_at: int) -> str:
+    """A sale's discount as a badge, e.g. "−25%" (a true minus sign), in the page's locale."""
+    share = round((compare_at - price) * 100 / compare_at) / 100 if compare_at else 0
+    return "\u2212" + format_percent(share, locale=current_locale().babel)
 
 
 def paragraphs(text: str | None) -> Markup:
@@ -76,10 +83,18 @@ def whatsapp_restock(store: Store, product: Product) -> str:
     return whatsapp_url(store.whatsapp_phone, text)
 
 
-def whatsapp_cart(store: Store, names: Iterable[str]) -> str:
-    """A link sending the cart's product names to the store on WhatsApp (stores without online orders)."""
-    text = _("Hello %(store)s, I would like to order: %(items)s", store=store.name, items=", ".join(names))
-    return whatsapp_url(store.whatsapp_phone, text)
+def whatsapp_cart(store: Store, lines: Iterable[CartLine], subtotal: int) -> str:
+    """A link sending the whole cart to the store on WhatsApp (stores without online orders): one line per
+    product ("3 × name — price"), its link, then the subtotal; the punctuation is the language's own."""
+    parts = [_("Hello %(store)s, I would like to order:", store=store.name)]
+    for line in lines:
+        parts.append(_("%(quantity)s × %(name)s — %(price)s", quantity=number(line.quantity), name=line.name,
+                       price=money(line.total)))
+        if line.product is not None:
+            parts.append(absolute(url_for("store.product", sku=line.product.sku,
+                                          variant=line.variant.sku if line.variant else None)))
+    parts.append(_("Subtotal: %(total)s (plus delivery)", total=money(subtotal)))
+    return whatsapp_url(store.whatsapp_phone, "\n".join(parts))
 
 
 def whatsapp_order(store: Store, public_id: str, status_url: str = "") -> str:
@@ -144,6 +159,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(absolute)
     app.add_template_filter(phone)
     app.add_template_global(merchant_text)
+    app.add_template_global(percent_off)
     app.add_template_global(whatsapp_url)
     for helper in (whatsapp_hello, whatsapp_restock, whatsapp_cart, whatsapp_order, whatsapp_unconfirmed):
         app.add_template_global(helper)

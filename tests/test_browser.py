@@ -56,10 +56,8 @@ def browser() -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture
-def served() -> Iterator[tuple[str, Sandbox]]:
-    """The storefront on a fresh sandbox, served over HTTP: (base URL, sandbox)."""
-    sandbox = Sandbox(demo=False)
+def _serve(sandbox: Sandbox) -> Iterator[tuple[str, Sandbox]]:
+    """The storefront on this sandbox, served over HTTP: (base URL, sandbox)."""
     app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0})
     server, base = serve_wsgi(app, "storefront-http")
     try:
@@ -67,6 +65,12 @@ def served() -> Iterator[tuple[str, Sandbox]]:
     finally:
         stop(server)
         app.extensions["sendy"].close()
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[str, Sandbox]]:
+    """The storefront on a fresh sandbox, served over HTTP: (base URL, sandbox)."""
+    yield from _serve(Sandbox(demo=False))
 
 
 def _page(browser: Any, **options: Any) -> Iterator[Any]:
@@ -90,14 +94,27 @@ def page_no_js(browser: Any) -> Iterator[Any]:
     yield from _page(browser, java_script_enabled=False)
 
 
-def _add_to_cart(page: Any, base: str, quantity: str) -> None:
+def _add_to_cart(page: Any, base: str, quantity: str, javascript: bool = True) -> None:
     page.goto(f"{base}/{FLORA}/p/{SKU}")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("html")).to_have_attribute("lang", re.compile(r"^ar"))
     page.locator("#qty").fill(quantity)
+    _submit_add(page, base, FLORA, javascript)
+    if not javascript:
+        expect(page.locator(".flash-success")).to_be_visible()
+
+
+def _submit_add(page: Any, base: str, slug: str, javascript: bool) -> None:
+    """Tap "Add to cart", then go on to the cart: with JS the product page stays, says so and updates
+    the badge (then the shopper taps the cart); without JS the form posts and lands on the cart."""
+    url = page.url
     page.locator("form.add button[type=submit]").click()
-    page.wait_for_url(f"{base}/{FLORA}/cart")
-    expect(page.locator(".flash-success")).to_be_visible()
+    if javascript:
+        expect(page.locator("[data-toast]")).to_have_text(re.compile(r"\S"))
+        expect(page.locator("[data-cart-count]")).to_be_visible()
+        assert page.url == url, "adding left the product page"
+        page.locator(".cart-link").click()
+    page.wait_for_url(f"{base}/{slug}/cart")
 
 
 def _fill_details(page: Any, phone: str) -> None:
@@ -166,7 +183,7 @@ def test_checkout_with_javascript(page: Any, served: tuple[str, Sandbox]) -> Non
 
 def test_checkout_without_javascript(page_no_js: Any, served: tuple[str, Sandbox]) -> None:
     page, (base, sandbox) = page_no_js, served
-    _add_to_cart(page, base, "١")
+    _add_to_cart(page, base, "١", javascript=False)
     page.locator(f'a[href="/{FLORA}/checkout"]').click()
     page.wait_for_url(f"{base}/{FLORA}/checkout")
     _fill_details(page, "٠٧٧٠ ١٢٣ ٤٥٦٧")  # Arabic-Indic digits, as many phones type them
@@ -274,8 +291,7 @@ def test_ordering_a_variant_by_its_options_with_javascript(page: Any, served: tu
     _choose(page, "كحلي")
     expect(page.locator("form.add button[type=submit]")).to_be_enabled()
     page.locator("#qty").fill("2")
-    page.locator("form.add button[type=submit]").click()
-    page.wait_for_url(f"{base}/{LAYLA}/cart")
+    _submit_add(page, base, LAYLA, javascript=True)
     expect(page.locator(".line .opts")).to_have_text(re.compile("المقاس: 54.*اللون: كحلي"))
     assert _order_in_browser(page, base, sandbox, LAYLA) == [{"sku": "LYL-ABY-54-NVY", "quantity": 2}]
 
@@ -302,8 +318,7 @@ def test_ordering_a_variant_opened_from_a_shared_link(browser: Any, served: tupl
         expect(page.locator("input[name=o0][value='39']")).to_be_checked()
         expect(page.locator("input[name=o1][value='فضي']")).to_be_checked()
         expect(page.locator(".gallery > :first-child")).to_have_attribute("src", re.compile(r"rfd-heel-w-silver\.svg$"))
-        page.locator("form.add button[type=submit]").click()
-        page.wait_for_url(f"{base}/{SHOES}/cart")
+        _submit_add(page, base, SHOES, javascript)
         assert _order_in_browser(page, base, sandbox, SHOES, javascript) == [{"sku": "RFD-HEEL-39-SLV", "quantity": 1}]
 
 
@@ -325,13 +340,7 @@ def served_big() -> Iterator[tuple[str, Sandbox]]:
 
     sandbox = Sandbox(demo=False)
     sandbox.add_store(big_store(120, 20, slug="souq"))
-    app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0})
-    server, base = serve_wsgi(app, "storefront-http")
-    try:
-        yield base, sandbox
-    finally:
-        stop(server)
-        app.extensions["sendy"].close()
+    yield from _serve(sandbox)
 
 
 def test_paging_through_a_big_store_and_loading_more(browser: Any, served_big: tuple[str, Sandbox]) -> None:
@@ -365,3 +374,119 @@ def test_paging_through_a_big_store_and_loading_more(browser: Any, served_big: t
         in_stock = numbers[:len(numbers) - page.locator(".grid .tag").count()]
         assert in_stock == sorted(in_stock)  # still in order across the appended pages
         expect(page.locator(".pages [aria-current=page]")).to_have_text("5")
+
+
+# -- the phone-first design (#11): a 360×640 phone in Instagram's in-app browser ------------------
+INSTAGRAM_PHONE = {**PHONE_CONTEXT, "viewport": {"width": 360, "height": 640},
+                   "user_agent": "Mozilla/5.0 (Linux; Android 13; SM-A145F Build/TP1A.220624.014; wv) "
+                                 "AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0.6099.230 "
+                                 "Mobile Safari/537.36 Instagram 312.0.0.32.112 Android"}
+SCREEN = 640
+LONG = "long-names"
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A 360×640 tab with Instagram's user agent, JavaScript on."""
+    context = browser.new_context(**INSTAGRAM_PHONE)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def served_long() -> Iterator[tuple[str, Sandbox]]:
+    """The demo stores plus one whose product has a very long unbroken name (and a WhatsApp number)."""
+    sandbox = Sandbox(demo=False)
+    word = "Superextraordinarilylonghandmadeceramicvasewithoutanyspaces" * 2
+    sandbox.add_store({"slug": LONG, "name": "Long " + word, "language": "en", "whatsappPhone": "9647801234567",
+                       "description": word + " " + word,
+                       "products": [{"id": "p1", "sku": "L-1", "name": word, "price": 25_000, "compareAtPrice": 50_000,
+                                     "inStock": True, "categoryId": "c1"},
+                                    {"id": "p2", "sku": "L-2", "name": "Short", "price": 1000, "inStock": True,
+                                     "categoryId": "c1"}],
+                       "categories": [{"id": "c1", "name": word}]})
+    yield from _serve(sandbox)
+
+
+def _box(page: Any, selector: str) -> dict[str, float]:
+    box = page.locator(selector).first.bounding_box()
+    assert box, f"{selector} is not rendered"
+    return box  # type: ignore[no-any-return]
+
+
+def _in_first_screen(page: Any, selector: str) -> None:
+    box = _box(page, selector)
+    assert 0 <= box["y"] and box["y"] + box["height"] <= SCREEN, (selector, box)
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=%D9%88%D8%B1%D8%AF", "/?category=cat-bouquets", "/en/"])
+def test_the_first_product_photo_is_in_the_first_screen(phone: Any, served: tuple[str, Sandbox], path: str) -> None:
+    base, _ = served
+    phone.goto(f"{base}/{FLORA}{path}")
+    box = _box(phone, ".grid .card img")
+    assert box["y"] + box["height"] / 2 <= SCREEN, box  # at least half of it shows before any scrolling
+    if path != "/" and path != "/en/":
+        expect(phone.locator(".hero")).to_have_count(0)  # a search or a category goes straight to the products
+
+
+def test_price_and_add_button_are_in_reach_on_a_product_page(phone: Any, served: tuple[str, Sandbox]) -> None:
+    base, _ = served
+    phone.goto(f"{base}/{FLORA}/p/{SKU}")
+    _in_first_screen(phone, ".buy .price")
+    _in_first_screen(phone, "form.add button[type=submit]")
+    phone.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    assert phone.evaluate("window.scrollY") > 300  # well past the photo, the name and the form
+    _in_first_screen(phone, "form.add button[type=submit]")  # the sticky bar stays at the bottom
+    _in_first_screen(phone, ".bar-price")
+
+
+def test_adding_with_javascript_stays_on_the_page_and_counts(phone: Any, served: tuple[str, Sandbox]) -> None:
+    base, _ = served
+    phone.goto(f"{base}/{FLORA}/p/{SKU}")
+    phone.evaluate("window.stayed = true")
+    expect(phone.locator("[data-step]")).to_have_count(2)
+    phone.locator("[data-step='1']").click()
+    phone.locator("[data-step='1']").click()
+    expect(phone.locator("#qty")).to_have_value("3")
+    phone.locator("form.add button[type=submit]").click()
+    expect(phone.locator("[data-toast]")).to_contain_text("باقة 12 وردة جوري حمراء")
+    expect(phone.locator(".cart-link .badge")).to_have_text("3")
+    assert phone.evaluate("window.stayed") is True, "adding loaded a page"
+    assert phone.url == f"{base}/{FLORA}/p/{SKU}"
+    phone.goto(f"{base}/{FLORA}/cart")  # the private page counts on the server, without JS too
+    expect(phone.locator(".cart-link .badge")).to_have_text("3")
+
+
+@pytest.mark.parametrize("path", ["/", f"/p/{SKU}", "/cart"])
+def test_the_cart_link_is_a_big_enough_target(phone: Any, served: tuple[str, Sandbox], path: str) -> None:
+    base, _ = served
+    phone.goto(f"{base}/{FLORA}{path}")
+    box = _box(phone, ".cart-link")
+    assert box["width"] >= 44 and box["height"] >= 44, box
+
+
+@pytest.mark.parametrize("path", ["/", "/en/", "/?q=%D9%88%D8%B1%D8%AF", "/?category=cat-bouquets", f"/p/{SKU}",
+                                  "/p/FLR-TULIP-10", "/p/NO-SUCH-PRODUCT", "/cart", "/about", "/faq",
+                                  "/policies/shipping"])
+def test_a_whatsapp_button_is_in_view_on_every_page(phone: Any, served: tuple[str, Sandbox], path: str) -> None:
+    base, _ = served
+    phone.goto(f"{base}/{FLORA}{path}")
+    button = phone.locator("a.wa-float")
+    expect(button).to_be_in_viewport()
+    box = _box(phone, "a.wa-float")
+    assert box["width"] >= 44 and box["height"] >= 44
+    bar = phone.locator(".product .bar")
+    if bar.count():  # clear of the sticky bar
+        assert box["y"] + box["height"] <= _box(phone, ".product .bar")["y"], "the WhatsApp button covers the bar"
+
+
+@pytest.mark.parametrize("path", [f"/{LONG}/", f"/{LONG}/p/L-1", f"/{LONG}/?category=c1", f"/{LONG}/about",
+                                  f"/{FLORA}/", f"/{FLORA}/p/{SKU}", f"/{LAYLA}/p/{ABAYA}", f"/{FLORA}/cart",
+                                  f"/{FLORA}/p/NO-SUCH-PRODUCT"])
+def test_no_page_is_wider_than_the_screen(phone: Any, served_long: tuple[str, Sandbox], path: str) -> None:
+    base, _ = served_long
+    phone.goto(f"{base}{path}")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360

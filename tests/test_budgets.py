@@ -33,7 +33,7 @@ from storefront.sendy.sandbox import Sandbox
 ROSES, CHARGER = "FLR-ROSE-12", "TGR-CHG-20W"
 PAUSED = "Order confirmation codes are paused for now"
 TOKEN = "metrics-" + "t" * 24
-_WA = re.compile(r'href="(https://wa\.me/[^"]+)"')
+_WA = re.compile(r'class="button wa" href="(https://wa\.me/[^"]+)"')  # the page's button, not the floating one
 
 
 @pytest.fixture

@@ -328,6 +328,10 @@ def test_place_order(app, client, sandbox, slug, url_lang, lang):
         assert f"<bdi>{name}</bdi>\xa0×\xa0{quantity}" in html
     assert iqd(answer["totalAmount"], lang) in html
     assert answer["totalAmount"] == total
+    # no delivery fee in Sendy's answer: the subtotal is not called the sum to pay, and the fee is said to follow
+    assert not answer.get("deliveryFee")
+    assert tr(app, lang, "Total to pay on delivery") not in html
+    assert tr(app, lang, "The store confirms the delivery fee, if there is one.") in html
     link = re.search(r'<a class="button wa" href="([^"]+)"', html).group(1)
     parts = urlsplit(link)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "wa.me", "/" + store.whatsapp_phone)
@@ -665,7 +669,14 @@ def test_store_without_key_offers_whatsapp(app, client, sandbox, url_lang, lang)
     add_to_cart(client, base, SKU[HONEY], "٢")
     page = client.get(f"{base}/cart")
     assert iqd(2 * PRICE[HONEY], lang) in text(page)
-    assert f'href="{base}/checkout"' in text(page)
+    assert f'href="{base}/checkout"' not in text(page)  # the cart's main button orders on WhatsApp instead
+    cart_link = re.search(r'<a class="button wa" href="([^"]+)"', text(page)).group(1)
+    assert cart_link.startswith("https://wa.me/9647501234567?text=")
+    with app.app_context():
+        honey_name = catalog.get_store(HONEY).product_by_sku(SKU[HONEY]).name
+    message = parse_qs(urlsplit(cart_link).query)["text"][0]
+    assert f"2 × {honey_name} — {iqd(2 * PRICE[HONEY], lang)}" in message.splitlines()
+    assert f"/{HONEY}/" in message and iqd(2 * PRICE[HONEY], lang) in message.splitlines()[-1]
 
     response = client.get(f"{base}/checkout")
 

@@ -379,8 +379,9 @@ def test_sane_prices_are_kept(price: Any, parsed: int) -> None:
 
 # -- 4. WhatsApp messages are plain text ---------------------------------------------------------
 def _whatsapp_text(body: str) -> str:
-    """The prefilled message of the page's single wa.me link, decoded as WhatsApp will."""
-    hrefs = re.findall(r'href="(https://wa\.me/[^"]*)"', body)
+    """The prefilled message of the page's single WhatsApp button, decoded as WhatsApp will
+    (the floating "chat" button of every page is ``class="wa-float"``, not a button of the page's own)."""
+    hrefs = re.findall(r'class="button wa" href="(https://wa\.me/[^"]*)"', body)
     assert len(hrefs) == 1, hrefs
     parts = urlsplit(html.unescape(hrefs[0]))  # the href is HTML-escaped once, as it must be
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "wa.me", f"/{WA_PHONE}")
@@ -410,8 +411,13 @@ def test_whatsapp_order_of_the_cart_is_plain_text(odd_client: FlaskClient) -> No
     add_to_cart(odd_client, "/candle-co", "CANDLE-1", "2")
     page = odd_client.get("/candle-co/checkout")
     assert page.status_code == 200
-    assert _whatsapp_text(page.get_data(as_text=True)) == (
-        'Hello Candles "Night" & co, I would like to order: Candle "Night" & co')
+    assert _whatsapp_text(page.get_data(as_text=True)) == "\n".join((
+        'Hello Candles "Night" & co, I would like to order:',
+        '2 × Candle "Night" & co — IQD\u00a014,000',
+        "http://localhost/candle-co/p/CANDLE-1",
+        "Subtotal: IQD\u00a014,000 (plus delivery)"))
+    assert _whatsapp_text(odd_client.get("/candle-co/cart").get_data(as_text=True)) == \
+        _whatsapp_text(page.get_data(as_text=True))  # the cart's own main button sends the same
 
 
 def test_whatsapp_about_a_placed_order_is_plain_text(odd_client: FlaskClient, odd_sandbox: Sandbox) -> None:

@@ -69,6 +69,8 @@
     stock.className = "stock " + (ok ? "in" : "out");
     buy.querySelector(".sku bdi").textContent = v ? v[0] : form.elements.sku.value;
     form.querySelector("button[type=submit]").disabled = !ok;
+    var bar = form.querySelector(".bar-price");
+    if (bar) { bar.textContent = buy.querySelector(".price .now").textContent; }
     if (!initial) {
       history.replaceState(history.state, "", location.pathname + (v ? "?variant=" + encodeURIComponent(v[0]) : ""));
     }
@@ -135,4 +137,54 @@
       if (cards.length) { cards[0].querySelector("a").focus(); }
     }).catch(function () { location.href = next.href; });
   });
+})();
+/* Product page: the −/+ stepper, adding without leaving the page, sharing. Without JS: a number field,
+   a normal form post to the cart page, and a WhatsApp share link. */
+(function () {
+  "use strict";
+  var form = document.querySelector("form.add");
+  var qty = form && form.elements.quantity;
+  if (qty) {
+    [].forEach.call(form.querySelectorAll("[data-step]"), function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () {
+        var n = (parseInt(qty.value, 10) || 1) + parseInt(b.dataset.step, 10);
+        qty.value = String(Math.min(99, Math.max(1, n)));
+      });
+    });
+  }
+  if (form && window.fetch && window.FormData) {
+    var toast = form.querySelector("[data-toast]");
+    var timer;
+    form.addEventListener("submit", function (e) {
+      if (e.defaultPrevented) { return; }
+      e.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                           headers: { Accept: "application/json" } }).then(function (r) {
+        if (!r.ok || (r.headers.get("Content-Type") || "").indexOf("json") < 0) {
+          location.href = r.url; /* answered, but not with JSON: show what it answered (never post twice) */
+          return null;
+        }
+        return r.json();
+      }).then(function (data) {
+        if (!data) { return; }
+        button.disabled = false;
+        if (data.go) { location.href = data.go; return; }
+        var badge = document.querySelector("[data-cart-count]");
+        if (badge) { badge.textContent = String(data.count); badge.hidden = false; }
+        toast.textContent = data.message;
+        clearTimeout(timer);
+        timer = setTimeout(function () { toast.textContent = ""; }, 4000);
+      }).catch(function () { form.submit(); });
+    });
+  }
+  var share = document.querySelector("[data-share]");
+  if (share && navigator.share) {
+    share.addEventListener("click", function (e) {
+      e.preventDefault();
+      navigator.share({ title: share.dataset.title, url: share.dataset.url }).catch(function () {});
+    });
+  }
 })();

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from storefront.digits import parse_quantity
 from storefront.extensions import csrf
 from storefront.i18n import store_route
-from storefront.services import cart
+from storefront.services import cart, checkout
 from storefront.views.common import store_blueprint
 from storefront.views.safety import same_origin
 
@@ -21,13 +21,19 @@ bp = store_blueprint("cart", __name__, private=True)
 @store_route(bp, "/cart")
 def show() -> str:
     """The cart with line totals, the subtotal and any unavailable lines."""
-    return render_template("cart/cart.html", cart=cart.view(g.store))
+    return render_template("cart/cart.html", cart=cart.view(g.store),
+                           whatsapp_only=checkout.api_key(g.slug) is None)
 
 
 @store_route(bp, "/cart/add", methods=["POST"])
 @csrf.exempt  # posted from cacheable product pages: guarded by SameSite=Lax + same origin
 def add() -> Response:
-    """Add a product, then show the cart (with the reason if it could not be added)."""
+    """Add a product, then show the cart (with the reason if it could not be added).
+
+    site.js posts with ``Accept: application/json`` to stay on the product page: it gets the new
+    count and the message, or the URL to go to when the product could not be added.
+    """
+    wants_json = request.accept_mimetypes.best == "application/json"
     if not same_origin():
         abort(403)
     sku = request.form.get("sku", "")
@@ -38,10 +44,14 @@ def add() -> Response:
     except cart.CartError as exc:
         if exc.product is not None:  # back to the product page, saying which choice to make again
             values: dict[str, Any] = {f"o{i}": v for i, v in enumerate(chosen[:len(exc.product.options)]) if v}
-            return redirect(url_for("store.product", sku=exc.product.sku, choose=1, _anchor="choose", **values), 303)
+            target = url_for("store.product", sku=exc.product.sku, choose=1, _anchor="choose", **values)
+            return jsonify(go=target) if wants_json else redirect(target, 303)
         flash(cart_message(exc), "error")
-        return redirect(url_for("cart.show"), 303)
-    flash(_("Added to your cart: %(name)s", name=line.name), "success")
+        return jsonify(go=url_for("cart.show")) if wants_json else redirect(url_for("cart.show"), 303)
+    message = _("Added to your cart: %(name)s", name=line.name)
+    if wants_json:
+        return jsonify(message=message, count=cart.count(g.slug))
+    flash(message, "success")
     return redirect(url_for("cart.show"), 303)
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from flask import abort, g, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from storefront.i18n import LANG_COOKIE, LOCALES, store_route
@@ -22,6 +24,7 @@ bp = store_blueprint("store", __name__)
 #: The cacheable query arguments (page_cache.CACHEABLE_ARGS) each page reads; any other is a 404,
 #: so a made-up argument can never become one more cached copy of a page.
 PAGE_ARGS = {"store.home": frozenset({"category", "page", "sort"}), "store.product": frozenset({"variant"})}
+RELATED = 4  # products from the same category under a product; from the store on a "gone" page
 _PAGE = re.compile(r"[1-9][0-9]{0,5}")
 
 
@@ -56,15 +59,24 @@ def home() -> ResponseReturnValue:
 def product(sku: str) -> ResponseReturnValue:
     """One product at a stable URL built from its SKU; ``?variant=<SKU>`` opens with that variant chosen."""
     found = catalog.find(g.store, sku)
-    if found is None:
-        abort(404)
+    if found is None:  # a live store, a product gone: say so, and show what the store does sell
+        return render_template("errors/error.html", code=404, title=_("We couldn't find that page"),
+                               message=_("This product is no longer available."),
+                               products=_in_stock_first(g.store.products)[:RELATED]), 404
     item, variant = found
     if variant is not None:  # a variant's SKU: its product's page, with it chosen
         return redirect(url_for("store.product", sku=item.sku, variant=variant.sku))
     chosen, bounced = _chosen(item)
     category = next((c for c in g.store.categories if c.id == item.category_id), None)
+    related = [p for p in g.store.products if p.category_id == item.category_id and p.sku != item.sku] \
+        if category else []
     return render_template("store/product.html", product=item, category=category,
-                           view=product_view(item, chosen, bounced))
+                           view=product_view(item, chosen, bounced), related=_in_stock_first(related)[:RELATED])
+
+
+def _in_stock_first(products: Sequence[Product]) -> list[Product]:
+    """Products in the store's order, those in stock first (a stable sort)."""
+    return sorted(products, key=lambda p: not p.in_stock)
 
 
 def _chosen(product: Product) -> tuple[tuple[str | None, ...], bool]:
