@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -52,11 +53,17 @@ def sandbox() -> Iterator[Sandbox]:
     yield Sandbox(demo=False)
 
 
+def make_app(sandbox: Sandbox, **config: Any) -> Flask:
+    """The storefront on ``sandbox``, CSRF on, retries without sleeping, with ``config`` on top."""
+    app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0, **config})
+    share_compiled_templates(app)
+    return app
+
+
 @pytest.fixture
 def app(sandbox: Sandbox) -> Iterator[Flask]:
     """The storefront on the in-process sandbox, CSRF on, retries without sleeping."""
-    app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0})
-    share_compiled_templates(app)
+    app = make_app(sandbox)
     yield app
     app.extensions["sendy"].close()
 

@@ -74,7 +74,7 @@ def served() -> Iterator[tuple[str, Sandbox]]:
 
 
 def _page(browser: Any, **options: Any) -> Iterator[Any]:
-    context = browser.new_context(**PHONE_CONTEXT, **options)
+    context = browser.new_context(**{**PHONE_CONTEXT, **options})
     context.set_default_timeout(TIMEOUT_MS)
     try:
         yield context.new_page()
@@ -388,12 +388,7 @@ LONG = "long-names"
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
     """A 360×640 tab with Instagram's user agent, JavaScript on."""
-    context = browser.new_context(**INSTAGRAM_PHONE)
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    yield from _page(browser, **INSTAGRAM_PHONE)
 
 
 @pytest.fixture

@@ -24,10 +24,9 @@ from checkout_helpers import (
     text,
     url,
 )
-from conftest import FLORA, PHONE, TIGRIS, csrf_token, share_compiled_templates
+from conftest import FLORA, PHONE, TIGRIS, csrf_token, make_app
 from resilience_helpers import at_once
 
-from storefront import create_app
 from storefront.sendy.sandbox import Sandbox
 
 ROSES, CHARGER = "FLR-ROSE-12", "TGR-CHG-20W"
@@ -39,9 +38,8 @@ _WA = re.compile(r'class="button wa" href="(https://wa\.me/[^"]+)"')  # the page
 @pytest.fixture
 def budgeted(sandbox: Sandbox):
     """The storefront with small budgets: flora 4 an hour and 6 a day, the platform 7 an hour."""
-    app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0, "METRICS_TOKEN": TOKEN,
-                      "OTP_BUDGETS": json.dumps({FLORA: {"hourly": 4, "daily": 6}}), "OTP_PLATFORM_HOURLY": "7"})
-    share_compiled_templates(app)
+    app = make_app(sandbox, METRICS_TOKEN=TOKEN, OTP_BUDGETS=json.dumps({FLORA: {"hourly": 4, "daily": 6}}),
+                   OTP_PLATFORM_HOURLY="7")
     yield app
     app.extensions["sendy"].close()
 
@@ -179,7 +177,7 @@ def test_metrics_count_what_happened_and_name_no_one(budgeted, sandbox) -> None:
 
 def test_metrics_count_image_resizes_and_cache_hits(sandbox, tmp_path) -> None:
     """The image pipeline is measured too: a cold variant is one resize, the next ask a cache hit."""
-    app = create_app({"TESTING": True, "SANDBOX": sandbox, "METRICS_TOKEN": TOKEN, "IMAGE_CACHE_DIR": str(tmp_path)})
+    app = make_app(sandbox, METRICS_TOKEN=TOKEN, IMAGE_CACHE_DIR=str(tmp_path))
     scrape = app.test_client()
 
     def read() -> str:

@@ -18,7 +18,6 @@ from checkout_helpers import (
     ntr,
     place_order,
     sendy_calls,
-    share_compiled_templates,
     text,
     tr,
     update_cart,
@@ -27,13 +26,6 @@ from checkout_helpers import (
 from conftest import FLORA, HONEY, TIGRIS
 
 from storefront.services import catalog
-
-
-@pytest.fixture(autouse=True)
-def _compiled_templates(app):
-    """Compile the templates once for the whole run, not once per app."""
-    share_compiled_templates(app)
-
 
 #: (store, URL language, page language, a product SKU, its price, a second SKU, its price)
 STORES = {

@@ -30,16 +30,14 @@ from checkout_helpers import (
     select_options,
     sendy_calls,
     session_of,
-    share_compiled_templates,
     start_checkout,
     text,
     tr,
     tr_parts,
     url,
 )
-from conftest import FLORA, HONEY, PHONE, TIGRIS, csrf_token
+from conftest import FLORA, HONEY, PHONE, TIGRIS, csrf_token, make_app
 
-from storefront import create_app
 from storefront.services import catalog
 
 SKU = {FLORA: "FLR-ROSE-12", TIGRIS: "TGR-CHG-20W", HONEY: "EHN-NUT-MIX"}
@@ -232,8 +230,7 @@ def test_code_page(app, client, sandbox, slug, url_lang, lang):
 
 
 def test_no_demo_notice_outside_the_demo(sandbox):
-    app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0, "SANDBOX_DEMO": False})
-    share_compiled_templates(app)
+    app = make_app(sandbox, SANDBOX_DEMO=False)
     client = app.test_client()
     try:
         start_checkout(client, url(TIGRIS), SKU[TIGRIS])

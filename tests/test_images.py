@@ -22,11 +22,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import FLORA, share_compiled_templates
+from conftest import FLORA
+from conftest import make_app as storefront_app
 from flask import Flask
 from PIL import Image
 
-from storefront import create_app
 from storefront.config import ConfigError, load_settings
 from storefront.images import process
 from storefront.images.diskcache import DiskCache
@@ -142,11 +142,8 @@ def shop(images: list[str], logo: str = "", cover: str = "") -> dict[str, Any]:
 
 
 def make_app(tmp_path: Path, sandbox: Sandbox, **config: Any) -> Flask:
-    app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0,
-                      "IMAGE_CACHE_DIR": str(tmp_path / "images"), "IMAGE_FETCH_TIMEOUT": 0.5,
-                      "IMAGE_FETCH_DEADLINE": 1.5, **config})
-    share_compiled_templates(app)
-    return app
+    return storefront_app(sandbox, IMAGE_CACHE_DIR=str(tmp_path / "images"), IMAGE_FETCH_TIMEOUT=0.5,
+                          IMAGE_FETCH_DEADLINE=1.5, **config)
 
 
 @pytest.fixture

@@ -30,17 +30,15 @@ from checkout_helpers import (
     flashes,
     place_order,
     sendy_calls,
-    share_compiled_templates,
     start_checkout,
     tr,
     update_cart,
     url,
 )
-from conftest import FLORA, PHONE
+from conftest import FLORA, PHONE, make_app
 from flask import Flask
 from flask.testing import FlaskClient
 
-from storefront import create_app
 from storefront.digits import ascii_digits, parse_quantity, strict_digits
 from storefront.sendy.client import MAX_PRICE, parse_store
 from storefront.sendy.sandbox import Sandbox
@@ -252,8 +250,7 @@ def odd_sandbox(odd_data: str) -> Sandbox:
 @pytest.fixture
 def odd_app(odd_sandbox: Sandbox) -> Iterator[Flask]:
     """The storefront on the odd sandbox."""
-    app = create_app({"TESTING": True, "SANDBOX": odd_sandbox, "SENDY_BACKOFF": 0.0})
-    share_compiled_templates(app)
+    app = make_app(odd_sandbox)
     yield app
     app.extensions["sendy"].close()
 

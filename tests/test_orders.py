@@ -16,17 +16,15 @@ from checkout_helpers import (
     enter_code,
     iqd,
     place_order,
-    share_compiled_templates,
     start_checkout,
     text,
     tr,
     url,
 )
-from conftest import FLORA, PHONE, TIGRIS
+from conftest import FLORA, PHONE, TIGRIS, make_app
 from flask import Flask
 from resilience_helpers import assert_sane, redis_server
 
-from storefront import create_app
 from storefront.extensions import cache
 from storefront.sendy.models import Courier, Order, StatusChange
 from storefront.sendy.sandbox import Sandbox
@@ -374,9 +372,7 @@ def test_status_pages_stay_out_of_the_sitemap(app, client, sandbox):
 
 # -- restarts ---------------------------------------------------------------------------------------
 def _app(sandbox: Sandbox, **config) -> Flask:
-    app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0, "SECRET_KEY": SECRET, **config})
-    share_compiled_templates(app)
-    return app
+    return make_app(sandbox, SECRET_KEY=SECRET, **config)
 
 
 def test_after_a_restart_without_redis_the_order_comes_back_from_sendy(sandbox):
