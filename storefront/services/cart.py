@@ -116,9 +116,13 @@ def quantities(slug: str) -> dict[str, int]:
     return {str(sku): int(qty) for sku, qty in raw if isinstance(qty, int)}
 
 
-def count(slug: str) -> int:
-    """How many items are in the store's cart (for the header badge)."""
-    return sum(quantities(slug).values())
+def count(store: Store) -> int:
+    """How many items of the store's cart can be ordered now (the header badge's number).
+
+    A line that sold out or vanished stays in the cart, marked, but is not counted: the badge
+    promises what the checkout will take.
+    """
+    return sum(line.quantity for line in view(store).orderable)
 
 
 def _save(slug: str, items: dict[str, int]) -> bool:

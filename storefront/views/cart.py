@@ -50,7 +50,7 @@ def add() -> Response:
         return jsonify(go=url_for("cart.show")) if wants_json else redirect(url_for("cart.show"), 303)
     message = _("Added to your cart: %(name)s", name=line.name)
     if wants_json:
-        return jsonify(message=message, count=cart.count(g.slug))
+        return jsonify(message=message, count=cart.count(g.store))
     flash(message, "success")
     return redirect(url_for("cart.show"), 303)
 

@@ -81,7 +81,7 @@ def _private_response(response: Response) -> Response:
     response.headers["Cache-Control"] = PRIVATE_CACHE
     store = g.get("store")
     if store is not None:
-        count = cart.count(store.slug)
+        count = cart.count(store)
         home = url_for("store.home", lang=store.language)
         if count:
             response.set_cookie(CART_COOKIE, str(count), max_age=30 * 24 * 3600, path=home,
@@ -94,5 +94,5 @@ def _private_response(response: Response) -> Response:
 def _store_context() -> dict[str, object]:
     store = g.get("store")
     private = bool(g.get("private"))
-    count = cart.count(store.slug) if store and private else None
+    count = cart.count(store) if store and private else None
     return {"store": store, "private_page": private, "cart_count": count}
