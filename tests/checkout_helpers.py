@@ -40,6 +40,7 @@ DETAILS = {
 
 _ERR = re.compile(r'<p class="err" id="([\w-]+)-err">(.*?)</p>', re.S)
 _FLASH = re.compile(r'<p class="flash flash-(\w+)">(.*?)</p>', re.S)
+_ALERT = re.compile(r'role="alert">\s*<p[^>]*>(.*?)</p>', re.S)
 _BADGE = re.compile(r'class="cart-link"[^>]*>.*?<span class="badge">(.*?)</span>', re.S)
 _OPTION = re.compile(r'<option([^>]*)value="([^"]*)"([^>]*)>(.*?)</option>', re.S)
 
@@ -84,6 +85,12 @@ def field_errors(response: Any) -> dict[str, str]:
 def flashes(response: Any) -> list[tuple[str, str]]:
     """(category, message) of each flashed message on the page."""
     return [(m.group(1), html.unescape(m.group(2))) for m in _FLASH.finditer(response.get_data(as_text=True))]
+
+
+def alert(response: Any) -> str:
+    """The message of the banner (or the one notice) above the form, "" when there is none."""
+    match = _ALERT.search(response.get_data(as_text=True))
+    return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))) if match else ""
 
 
 def badge(response: Any) -> str:
@@ -141,9 +148,9 @@ def add_to_cart(client: FlaskClient, base: str, sku: str, quantity: str = "1",
 
 
 def update_cart(client: FlaskClient, base: str, sku: str, quantity: str = "", action: str = "update",
-                **kwargs: Any):
-    """Press "Update" (or "Remove") on a cart line."""
-    data = {"sku": sku, "action": action}
+                line: str = "", **kwargs: Any):
+    """Press "Update" (Enter in the field), "−" (``dec``), "+" (``inc``) or "Remove" on a cart line."""
+    data = {"sku": sku, "action": action, **({"line": line} if line else {})}
     if action == "update":
         data["quantity"] = quantity
     return submit(client, f"{base}/cart", f"{base}/cart/update", data, **kwargs)

@@ -17,6 +17,7 @@ from checkout_helpers import (
     ORDER_PATH,
     SEND_OTP_PATH,
     add_to_cart,
+    alert,
     cart_items,
     enter_code,
     field_errors,
@@ -88,7 +89,10 @@ def test_every_field_has_a_label(app, client, slug, url_lang, lang):
         assert f'<label for="{field}">{tr(app, lang, label)}</label>' in html
         assert re.search(rf'<(input|select|textarea)[^>]*id="{field}"', html)
     assert tr(app, lang, "Cash on delivery") in html
-    assert re.search(r'<noscript><button type="submit" name="action" value="areas" formnovalidate>', html)
+    # without JavaScript the button reloads the areas and lands back on the area field
+    assert re.search(rf'<noscript><button type="submit" name="action" value="areas" formnovalidate '
+                     rf'formaction="{base}/checkout#area-field">', html)
+    assert '<div class="field" id="area-field">' in html
     assert f'data-areas-url="{base}/checkout/areas"' in html
     summary = re.search(r'<div class="summary">(.*?)</div>', html, re.S).group(1)
     assert iqd(PRICE[slug], lang) in summary
@@ -212,7 +216,8 @@ def test_code_page(app, client, sandbox, slug, url_lang, lang):
     assert 'inputmode="numeric"' in code_input
     assert 'dir="ltr"' in code_input
     assert '<bdi dir="ltr">+964 770 123 4567</bdi>' in html
-    assert all(part in html for part in tr_parts(app, lang, "We sent a 6-digit code to %(phone)s.", "phone"))
+    sent = "We sent a 6-digit code by SMS or WhatsApp to %(phone)s."
+    assert all(part in html for part in tr_parts(app, lang, sent, "phone"))
     assert re.search(r'<button type="submit" name="action" value="resend"[^>]*>'
                      + re.escape(tr(app, lang, "Send a new code")), html)
     hint = re.search(r'<p class="muted" id="resend-hint" data-wait="(\d+)">(.*?)</p>', html, re.S)
@@ -565,7 +570,8 @@ def test_resend_failures_keep_everything(app, client, sandbox, monkeypatch, faul
     response = resend_code(client, base)
 
     assert response.status_code < 500
-    assert field_errors(response) == {"code": tr(app, "ar", SAVED)}
+    assert alert(response) == tr(app, "ar", SAVED)  # a banner above the form, not the code's error
+    assert field_errors(response) == {}
     assert cart_items(app, client, FLORA) == {SKU[FLORA]: 2}
     assert enter_code(client, base, first).status_code == 303  # the first code still works
 
@@ -590,7 +596,8 @@ def test_order_failures_keep_everything(app, client, sandbox, slug, url_lang, la
     response = enter_code(client, base, code)
 
     assert response.status_code == 400
-    assert field_errors(response) == {"code": tr(app, lang, message)}
+    assert alert(response) == tr(app, lang, message)  # a banner above the form, not the code's error
+    assert field_errors(response) == {}
     assert sandbox.orders == []
     assert cart_items(app, client, slug) == {SKU[slug]: 2}
     # press the button again: one order
@@ -610,7 +617,8 @@ def test_order_answer_lost_is_not_resent_and_the_retry_finds_it(app, client, san
     response = enter_code(client, base, code)
 
     assert response.status_code == 400
-    assert field_errors(response) == {"code": tr(app, lang, UNCONFIRMED)}
+    assert alert(response) == tr(app, lang, UNCONFIRMED)
+    assert field_errors(response) == {}
     assert len(sandbox.orders) == 1  # Sendy made it…
     assert sendy_calls(sandbox, ORDER_PATH) == 1  # …and we did not send it again on our own
     assert cart_items(app, client, slug) == {SKU[slug]: 1}
@@ -792,7 +800,8 @@ def test_shopper_messages_are_translated_to_arabic(app):
         ("Added to your cart: %(name)s", ("name",)),
         ("Choose a quantity from 1 to %(max)d.", ()),
         ("Your cart is full (%(max)d different products). Remove something first.", ()),
-        ("We sent a 6-digit code to %(phone)s.", ("phone",)),
+        ("We sent a 6-digit code by SMS or WhatsApp to %(phone)s.", ("phone",)),
+        ("Order reference: %(ref)s", ("ref",)),
         ("You can ask for a new code in %(time)s.", ("time",)),
         ("Demo store: no SMS is sent. Your code is %(code)s.", ("code",)),
         ("Please wait before asking for another code. You can ask again %(when)s.", ("when",)),

@@ -38,6 +38,7 @@
       if (left <= 0) {
         clearInterval(timer);
         button.disabled = false;
+        button.removeAttribute("aria-disabled");
         hint.hidden = true;
       }
     }, 1000);

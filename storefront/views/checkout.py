@@ -37,6 +37,12 @@ def MAYBE_PLACED() -> str:  # noqa: N802 - a message, read like a constant
              "contact you to confirm it; to be sure, message the store on WhatsApp before ordering again.")
 
 
+def NOT_CONFIRMED() -> str:  # noqa: N802 - a message, read like a constant
+    """The order call's answer was lost: the same code again is safe."""
+    return _("We couldn't confirm your order. Your cart is saved: wait a moment, then press "
+             "the button again — your order will not be placed twice.")
+
+
 def CODE_MAYBE_SENT() -> str:  # noqa: N802 - a message, read like a constant
     """Why the shopper is on the code page although we could not confirm the code was sent."""
     return _("We couldn't confirm that your code was sent. If it arrives, enter it below; "
@@ -85,7 +91,7 @@ def _send_code(form: CheckoutForm) -> ResponseReturnValue:
     d = checkout.Details(name=form.name.data.strip(), phone=form.normalized_phone,
                          province=form.province.data, area=form.area.data,
                          address=form.address.data.strip(), notes=(form.notes.data or "").strip())
-    status = FORM_ERROR
+    status, problem = FORM_ERROR, None
     try:
         checkout.request_code(g.store, d, request.remote_addr or "")
     except limits.LimitExceeded as exc:
@@ -103,11 +109,11 @@ def _send_code(form: CheckoutForm) -> ResponseReturnValue:
     except SendyRejected as exc:
         _field_errors(form, exc)
     except (SendyRateLimited, SendyForbidden, SendyUnavailable) as exc:
-        flash(_sendy_message(exc, placing=False), "error")
+        problem = _sendy_message(exc, placing=False)
         status = 429 if isinstance(exc, SendyRateLimited) else FORM_ERROR
     else:
         return redirect(url_for("checkout.code"), 303)
-    return render_template("checkout/details.html", form=form, cart=cart.view(g.store)), status
+    return render_template("checkout/details.html", form=form, cart=cart.view(g.store), problem=problem), status
 
 
 @store_route(bp, "/checkout/areas")
@@ -138,13 +144,19 @@ def code() -> ResponseReturnValue:
     return _code_page(form, 200 if request.method == "GET" else FORM_ERROR)
 
 
-def _code_page(form: CodeForm, status: int) -> ResponseReturnValue:
+def _code_page(form: CodeForm, status: int, problem: str | None = None,
+               final: bool = False) -> ResponseReturnValue:
+    """The code page. problem: a banner above the form (Sendy failed, nothing for the shopper to
+    correct). The order may exist already: one notice instead, the same code again is safe, and
+    once it is spent (final) only the store can tell."""
     step = checkout.code_step(g.slug)
     if step is None:  # the checkout ended meanwhile (placed from another tab)
         return _after_checkout()
+    if step.maybe_placed:
+        problem = MAYBE_PLACED() if final else NOT_CONFIRMED()
     return render_template("checkout/code.html", form=form, pending=step.pending, wait=step.wait,
                            phone=step.phone, demo_code=step.demo_code, maybe_placed=step.maybe_placed,
-                           cart=cart.view(g.store)), status
+                           final=final, problem=problem, cart=cart.view(g.store)), status
 
 
 def _resend() -> ResponseReturnValue:
@@ -159,14 +171,12 @@ def _resend() -> ResponseReturnValue:
         form.code.errors = [limit_message(exc)]
         status = 429
     except checkout.OrderMaybePlaced:
-        form.code.errors = [MAYBE_PLACED()]
-        status = 409
+        return _code_page(form, 409, final=True)
     except checkout.CodeMaybeSent:
-        form.code.errors = [CODE_MAYBE_SENT()]
-        status = 503
+        return _code_page(form, 503, CODE_MAYBE_SENT())
     except SendyError as exc:
-        form.code.errors = [_sendy_message(exc, placing=False)]
-        status = 429 if isinstance(exc, SendyRateLimited) else FORM_ERROR
+        return _code_page(form, 429 if isinstance(exc, SendyRateLimited) else FORM_ERROR,
+                          _sendy_message(exc, placing=False))
     else:
         flash(_("We sent you a new code."), "success")
         return redirect(url_for("checkout.code"), 303)
@@ -182,17 +192,17 @@ def _place(form: CodeForm) -> ResponseReturnValue:
         flash(_("Your cart is empty."), "error")
         return redirect(url_for("cart.show"), 303)
     except checkout.OrderMaybePlaced:
-        form.code.errors.append(MAYBE_PLACED())
+        return _code_page(form, FORM_ERROR, final=True)
     except checkout.OrderInFlight:
-        form.code.errors.append(_("Your order is still being placed. Please wait a moment, "
-                                  "then press the button again."))
+        return _code_page(form, FORM_ERROR, _("Your order is still being placed. Please wait a moment, "
+                                              "then press the button again."))
     except checkout.CartChanged:
         flash(_("Some products in your cart changed. Please check your cart and try again."), "error")
         return redirect(url_for("cart.show"), 303)
     except SendyRejected as exc:
         return _rejected(form, exc)
     except (SendyRateLimited, SendyForbidden, SendyUnavailable) as exc:
-        form.code.errors.append(_sendy_message(exc))
+        return _code_page(form, FORM_ERROR, _sendy_message(exc))
     else:
         return redirect(url_for("checkout.confirmation", public_id=receipt.public_id), 303)
     return _code_page(form, FORM_ERROR)
@@ -236,8 +246,7 @@ def _sendy_message(exc: SendyError, *, placing: bool = True) -> str:
         log.error("sendy refused the store's API key for %s", g.slug)
         return _("Online ordering is unavailable right now. Please contact the store on WhatsApp.")
     if placing and isinstance(exc, SendyUnavailable) and exc.maybe_processed:
-        return _("We couldn't confirm your order. Your cart is saved: wait a moment, then press "
-                 "the button again — your order will not be placed twice.")
+        return NOT_CONFIRMED()
     return _("We couldn't reach the store. Your cart and details are saved — please try again.")
 
 

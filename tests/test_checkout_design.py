@@ -1,0 +1,193 @@
+"""The checkout as the shopper sees it (#11): where they are, what they pay, what went wrong and where.
+
+Each step shows Delivery → Verify → Done with the current one marked; the code page says how the
+code comes and what the order costs (the subtotal, honestly worded); a Sendy failure is a banner
+above the form, never an error of the code field; and an order that may exist already is one
+notice whose main action asks the store on WhatsApp.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from checkout_helpers import (
+    add_to_cart,
+    alert,
+    enter_code,
+    field_errors,
+    fill_checkout,
+    install_clock,
+    iqd,
+    place_order,
+    start_checkout,
+    text,
+    tr,
+    tr_parts,
+    url,
+)
+from conftest import FLORA, PHONE, TIGRIS
+
+ROSES, SUNFLOWERS = "FLR-ROSE-12", "FLR-SUNF-07"  # 35,000 and 30,000 IQD
+LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(FLORA, "en", "en", id="en")]
+SAVED = "We couldn't reach the store. Your cart and details are saved — please try again."
+MAYBE_PLACED = ("Your order was most likely placed already, but we couldn't confirm it. The store will "
+                "contact you to confirm it; to be sure, message the store on WhatsApp before ordering again.")
+_STEPS = re.compile(r'<ol class="steps"[^>]*>(.*?)</ol>', re.S)
+_STEP = re.compile(r"<li([^>]*)>(.*?)</li>", re.S)
+
+
+def steps(response) -> list[tuple[str, bool]]:
+    """(label, is the current step) of each step of the indicator."""
+    match = _STEPS.search(text(response))
+    assert match, "no step indicator"
+    return [(re.sub(r"<span[^>]*>.*?</span>", "", label).strip(), 'aria-current="step"' in attrs)
+            for attrs, label in _STEP.findall(match.group(1))]
+
+
+def _labels(app, lang: str) -> list[str]:
+    return [tr(app, lang, label) for label in ("Delivery", "Verify", "Done")]
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+def test_each_step_marks_where_the_shopper_is(app, client, sandbox, slug, url_lang, lang):
+    base = url(slug, url_lang)
+    labels = _labels(app, lang)
+    add_to_cart(client, base, ROSES)
+
+    details = client.get(f"{base}/checkout")
+    start_checkout(client, base, SUNFLOWERS)
+    code = client.get(f"{base}/checkout/code")
+    done = client.get(enter_code(client, base, sandbox.last_otp(PHONE)).headers["Location"])
+
+    for page, current in ((details, 0), (code, 1), (done, 2)):
+        assert page.status_code == 200
+        assert steps(page) == [(label, i == current) for i, label in enumerate(labels)]
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+def test_the_code_page_says_how_the_code_comes_and_what_it_costs(app, client, sandbox, slug, url_lang, lang):
+    base = url(slug, url_lang)
+    add_to_cart(client, base, ROSES, "2")
+    start_checkout(client, base, SUNFLOWERS)
+
+    html = text(client.get(f"{base}/checkout/code"))
+
+    assert all(part in html for part in
+               tr_parts(app, lang, "We sent a 6-digit code by SMS or WhatsApp to %(phone)s.", "phone"))
+    summary = re.search(r'<div class="summary">(.*?)</div>', html, re.S).group(1)
+    assert f'<p class="totals"><span>{tr(app, lang, "Subtotal")}</span><span>{iqd(100_000, lang)}</span></p>' in summary
+    assert tr(app, lang, "The store confirms the delivery fee, if there is one.") in summary
+    assert "<summary>" in summary and "3" in re.search(r"<summary>(.*?)</summary>", summary).group(1)
+    for page in (html, text(client.get(f"{base}/checkout"))):  # the subtotal is not the sum to pay
+        assert tr(app, lang, "Total to pay on delivery") not in page
+
+
+def test_the_resend_button_looks_disabled_while_the_timer_runs(app, client, sandbox, monkeypatch):
+    clock = install_clock(monkeypatch, sandbox)
+    base = url(TIGRIS)
+    start_checkout(client, base, "TGR-CHG-20W")
+    resend = re.compile(r'<button type="submit" name="action" value="resend"[^>]*>')
+
+    assert 'aria-disabled="true"' in resend.search(text(client.get(f"{base}/checkout/code"))).group(0)
+    clock.advance(61)
+    assert "aria-disabled" not in resend.search(text(client.get(f"{base}/checkout/code"))).group(0)
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+def test_a_sendy_failure_is_a_banner_above_the_form(app, client, sandbox, slug, url_lang, lang):
+    base = url(slug, url_lang)
+    start_checkout(client, base, ROSES)
+    code = sandbox.last_otp(PHONE)
+    sandbox.faults.add("order", "status", times=1, status=500)
+
+    response = enter_code(client, base, code)
+
+    assert response.status_code == 400
+    html = text(response)
+    message = tr(app, lang, SAVED)
+    assert alert(response) == message
+    assert html.index(message) < html.index('name="code"')
+    assert field_errors(response) == {}
+    # a wrong code is still the code field's own error
+    wrong = enter_code(client, base, "000000" if code != "000000" else "111111")
+    assert alert(wrong) == ""
+    assert field_errors(wrong) == {"code": tr(app, lang, "That code is wrong or has expired. Check it, "
+                                                     "or ask for a new code.")}
+
+
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+def test_an_order_that_may_exist_is_one_notice_with_whatsapp_first(app, client, sandbox, slug, url_lang, lang):
+    base = url(slug, url_lang)
+    start_checkout(client, base, ROSES)
+    code = sandbox.last_otp(PHONE)
+    sandbox.faults.add("order", "timeout", times=1)  # no answer: the order may exist
+
+    retry = text(enter_code(client, base, code))
+
+    assert retry.count('role="alert"') == 1
+    assert 'value="resend"' not in retry and 'value="restart"' not in retry  # no second code, no new order
+    wa = retry.index('class="button wa" href="https://wa.me/')
+    assert wa < retry.index('name="code"')  # WhatsApp first; the same code again is safe, below it
+    assert 'value="verify">' in retry  # not the main button any more
+
+    spent = enter_code(client, base, "000000" if code != "000000" else "111111")  # the code is no good now
+
+    html = text(spent)
+    assert spent.status_code == 400
+    assert html.count('role="alert"') == 1
+    assert alert(spent) == tr(app, lang, MAYBE_PLACED)
+    assert tr(app, lang, "Your order may already be placed") in re.search(r"<h1>(.*?)</h1>", html).group(1)
+    assert 'name="code"' not in html and 'value="resend"' not in html
+    notice = html[html.index('role="alert"'):]
+    assert notice.index('class="button wa"') < notice.index('value="restart"')
+    assert re.search(r'<button type="submit" name="action" value="restart" formnovalidate>', notice)  # secondary
+    assert field_errors(spent) == {}
+    assert sandbox.orders == []
+
+
+def test_the_areas_button_without_javascript_lands_on_the_area_field(app, client, sandbox):
+    base = url(FLORA)
+    add_to_cart(client, base, ROSES)
+
+    html = text(fill_checkout(client, base, action="areas", area=""))
+
+    buttons = re.findall(r'<button[^>]*value="areas"[^>]*>', html)
+    assert len(buttons) == 2 and all(f'formaction="{base}/checkout#area-field"' in b for b in buttons)
+    assert re.search(r'<div class="field" id="area-field">\s*<label for="area">', html)
+
+
+def test_the_confirmation_keeps_the_subtotal_honest(app, client, sandbox):
+    page = place_order(client, sandbox, url(FLORA, "en"), ROSES)
+
+    html = text(page)
+    assert steps(page)[2] == (tr(app, "en", "Done"), True)
+    assert iqd(35_000, "en") in html
+    assert "Total to pay on delivery" not in html  # the sandbox sent no delivery fee
+    assert "The store confirms the delivery fee, if there is one." in html
+
+
+def test_whatsapp_moves_into_the_header_while_the_shopper_types(client):
+    """No button floats over the form on the checkout steps; WhatsApp is in the (sticky) header instead."""
+    base = url(FLORA)
+    add_to_cart(client, base, ROSES, "1")
+    cart = text(client.get(f"{base}/cart"))
+    assert 'class="wa-float"' in cart and 'class="ico wa-ico"' not in cart
+    details = text(client.get(f"{base}/checkout"))
+    code = text(client.get(start_checkout(client, base, ROSES).headers["Location"]))
+    for page in (details, code):
+        assert 'class="wa-float"' not in page
+        assert re.search(r'<a class="ico wa-ico" href="https://wa\.me/\d+', page)
+
+
+def test_a_store_ordering_on_whatsapp_shows_one_whatsapp_button_on_the_cart(client):
+    base = url("erbil-honey")
+    page = text(client.get(f"/erbil-honey/p/{_honey_sku(client)}"))
+    assert 'class="wa-float"' in page  # on the catalog, as everywhere
+    add_to_cart(client, base, _honey_sku(client), "1")
+    cart = text(client.get(f"{base}/cart"))
+    assert 'class="button wa"' in cart and 'class="wa-float"' not in cart
+
+
+def _honey_sku(client) -> str:
+    return re.search(r'href="/erbil-honey/p/([^"?]+)"', text(client.get("/erbil-honey/"))).group(1)  # type: ignore[union-attr]
