@@ -12,11 +12,13 @@ import os
 import re
 import secrets
 import tempfile
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from storefront.hosts import format_host, parse_host
+from storefront.i18n import LOCALES
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -65,6 +67,8 @@ class Settings:
     image_hosts: tuple[str, ...] = ()
     image_cache_dir: str = ""
     image_cache_mb: int = 512
+    #: language code (or "*" for every other language) → the platform's name; empty: the translated default
+    platform_names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def production(self) -> bool:
@@ -81,7 +85,8 @@ ENV_NAMES = ("SENDY_BASE_URL", "SENDY_API_KEYS", "SENDY_API_KEYS_FILE", "STORE_D
              "STORE_FULFILLMENT", "SECRET_KEY", "SECRET_KEY_FILE", "REDIS_URL", "SANDBOX_DATA",
              "SENDY_TIMEOUT", "STOREFRONT_ENV", "PLATFORM_HOST", "TRUSTED_PROXIES", "LOG_FORMAT",
              "OTP_PREFIX_HOURLY", "OTP_STORE_HOURLY", "OTP_STORE_DAILY", "OTP_BUDGETS", "OTP_PLATFORM_HOURLY",
-             "METRICS_TOKEN", "METRICS_TOKEN_FILE", "IMAGE_HOSTS", "IMAGE_CACHE_DIR", "IMAGE_CACHE_MB")
+             "METRICS_TOKEN", "METRICS_TOKEN_FILE", "IMAGE_HOSTS", "IMAGE_CACHE_DIR", "IMAGE_CACHE_MB",
+             "PLATFORM_NAME")
 
 
 def load_settings(env: Mapping[str, Any]) -> Settings:
@@ -115,6 +120,7 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
         image_hosts=_image_hosts(env.get("IMAGE_HOSTS")),
         image_cache_dir=_text(env.get("IMAGE_CACHE_DIR")) or os.path.join(tempfile.gettempdir(), "storefront-images"),
         image_cache_mb=_image_cache_mb(env.get("IMAGE_CACHE_MB")),
+        platform_names=_platform_names(env.get("PLATFORM_NAME")),
     )
 
 
@@ -328,3 +334,46 @@ def _image_cache_mb(value: Any) -> int:
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 1_000_000:
         raise ConfigError(f"IMAGE_CACHE_MB must be the image cache's size cap in megabytes, 1 or more (got {value!r}).")
     return int(text)
+
+
+_NAMED_LANGUAGE = re.compile(r"^([A-Za-z*][A-Za-z-]*)\s*=(.*)$", re.S)
+_PLATFORM_EXAMPLE = "PLATFORM_NAME=Souq Iraq, or per language: PLATFORM_NAME=ar=سوق العراق;en=Souq Iraq"
+
+
+def _platform_names(value: Any) -> dict[str, str]:
+    """``PLATFORM_NAME``: one name for every language, or ``<lang>=<name>`` pairs separated by ``;``
+    (``*=<name>`` for the languages not listed; unlisted without it: the translated default)."""
+    text = _text(value)
+    if not text:
+        return {}
+    if "=" not in text:
+        if ";" in text:
+            raise ConfigError(f"PLATFORM_NAME: {text!r} has a ';' but no '<language>=': write one name, "
+                              f"or <language>=<name> pairs separated by ';', e.g. {_PLATFORM_EXAMPLE}")
+        return {"*": _brand_name("PLATFORM_NAME", text)}
+    names: dict[str, str] = {}
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue  # a trailing ';'
+        match = _NAMED_LANGUAGE.match(part)
+        if not match:
+            raise ConfigError(f"PLATFORM_NAME: {part!r} is not <language>=<name>, e.g. {_PLATFORM_EXAMPLE}")
+        code = match.group(1).lower()
+        if code != "*" and code not in LOCALES:
+            raise ConfigError(f"PLATFORM_NAME: {match.group(1)!r} is not a language of the storefront "
+                              f"({', '.join(LOCALES)}, or * for the others).")
+        if code in names:
+            raise ConfigError(f"PLATFORM_NAME: the name for {code!r} is given twice.")
+        names[code] = _brand_name(f"PLATFORM_NAME ({code})", match.group(2).strip())
+    return names
+
+
+def _brand_name(where: str, name: str) -> str:
+    if not name:
+        raise ConfigError(f"{where}: the name is empty, e.g. {_PLATFORM_EXAMPLE}")
+    if len(name) > 60:
+        raise ConfigError(f"{where}: {name[:20]!r}… is longer than 60 characters; a brand fits in a header.")
+    if any(ch in "=;<>" or unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in name):
+        raise ConfigError(f"{where}: {name!r} holds a character a name can't have (=, ;, <, >, a line "
+                          "break or another control character).")
+    return name

@@ -261,7 +261,8 @@ def test_override_values_are_validated_too() -> None:
 def test_sandbox_mode_merges_demo_keys() -> None:
     app = create_app({"TESTING": True, "SANDBOX": Sandbox()})
     keys = app.extensions["api_keys"]
-    assert set(keys) == {"flora-baghdad", "tigris-tech", "coming-soon", "layla-boutique", "rafidain-shoes"}
+    assert set(keys) == {"flora-baghdad", "tigris-tech", "coming-soon", "layla-boutique", "rafidain-shoes",
+                         "slemani-honey"}
     assert "sandbox" in app.extensions
 
 

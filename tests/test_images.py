@@ -668,7 +668,7 @@ def test_a_24_card_home_fits_the_first_view_budget(tmp_path: Path, sandbox: Sand
     app = make_app(tmp_path, sandbox)
     client = app.test_client()
     html = client.get(f"/{SHOP}/").get_data()
-    assert html.count(b"<picture>") == 27  # the header's logo, the banner's cover and logo, 24 cards
+    assert html.count(b"<picture>") == 28  # the header's logo, the banner's cover and logo, 24 cards, the footer's logo
     total = len(gzip.compress(html, 9))
     for asset in re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js)[^"]*)"', html):
         with client.get(asset.decode()) as response:

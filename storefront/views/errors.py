@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from storefront.hosts import localize
 from storefront.views import common
 
 log = logging.getLogger("storefront.errors")
@@ -27,13 +29,38 @@ MESSAGES = {
 }
 
 
+#: Statuses a second try may cure (a busy or unreachable store): the page offers it. So does a form that
+#: failed (400: expired), which "Try again" opens afresh.
+RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+
+
 def render_error(code: int, title: str | None = None, message: str | None = None) -> tuple[str, int]:
-    """The error page for an HTTP status, in the shopper's language."""
+    """The error page for an HTTP status, in the shopper's language, with the store's header when known."""
     if code not in (404, 503):  # those may be the store itself missing or unreachable
         common.try_store()
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
     return render_template("errors/error.html", code=code, title=title or default_title,
-                           message=message or default_message), code
+                           message=message or default_message,
+                           retry_url=retry_url() if code in RETRYABLE or (code == 400 and _posted()) else None), code
+
+
+def _posted() -> bool:
+    return request.method not in ("GET", "HEAD")
+
+
+def retry_url() -> str | None:
+    """Where "Try again" leads: this URL for a GET; after a POST, the page the form was on (same site only)."""
+    if not _posted():
+        return _local(localize(request.full_path.rstrip("?")))
+    referrer = urlsplit(request.referrer or "")
+    if referrer.scheme in ("http", "https") and referrer.netloc == request.host:
+        return _local(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+    return None
+
+
+def _local(path: str) -> str | None:
+    """A path on this site, never ``//elsewhere`` (which a browser would read as another host)."""
+    return path if path.startswith("/") and not path.startswith(("//", "/\\")) else None
 
 
 def _http_error(exc: HTTPException) -> tuple[str, int, dict[str, str]] | tuple[str, int]:

@@ -1,22 +1,53 @@
-"""Views: the platform's own pages — the demo index, and robots.txt."""
+"""Views: the platform's own pages — the demo index, and robots.txt — and the platform's name."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, current_app, make_response, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from storefront import seo, templating
+from storefront.i18n import DEFAULT_LANG, LOCALES, current_locale
+from storefront.images.pictures import image_url
 from storefront.views import common
 
 bp = Blueprint("site", __name__)
 
+#: The platform's name when ``PLATFORM_NAME`` names none for the page's language.
+DEFAULT_PLATFORM_NAME = _l("Iraqi Shops")
+
+
+def platform_name() -> str:
+    """The platform's brand in the page's language: ``PLATFORM_NAME``, else the translated default."""
+    names = current_app.extensions["settings"].platform_names
+    return names.get(current_locale().code) or names.get("*") or str(DEFAULT_PLATFORM_NAME)
+
 
 @bp.route("/")
 def index() -> str:
-    """The platform's home: in the sandbox demo, links to the demo stores."""
+    """The platform's home: in the sandbox demo, a card for each demo store (no Sendy call)."""
     sandbox = current_app.extensions.get("sandbox")
-    stores = sandbox.published_stores() if sandbox else []
+    stores = [_card(s) for s in sandbox.published_stores()] if sandbox else []
     return render_template("site/index.html", stores=stores)
+
+
+def _card(store: dict[str, str]) -> dict[str, Any]:
+    """What a store's card shows: its name and niche in its own language, and its logo."""
+    return {"slug": store["slug"], "name": store["name"], "about": store.get("about", "").split("\n")[0],
+            "lang": LOCALES.get(store["language"], LOCALES[DEFAULT_LANG]).tag,
+            "logo": _logo(store["slug"], store.get("logo_url", "")), "initial": store["name"][:1].upper()}
+
+
+def _logo(slug: str, url: str) -> dict[str, str]:
+    """The logo at 160 px through our image endpoint (our own SVG drawings as they are); {} without one."""
+    if url.startswith("/static/") and url.endswith(".svg"):
+        return {"src": url}
+    if not (url.lower().startswith(("https://", "http://")) or (url.startswith("/") and not url.startswith("//"))):
+        return {}
+    return {"avif": image_url(url, 160, "avif", slug), "webp": image_url(url, 160, "webp", slug),
+            "src": image_url(url, 160, "jpg", slug)}
 
 
 @bp.route("/favicon.ico")
@@ -41,3 +72,4 @@ def init_app(app: Flask) -> None:
     common.init_app(app)
     seo.init_app(app)
     app.add_template_global(url_for)
+    app.add_template_global(platform_name)

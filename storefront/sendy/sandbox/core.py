@@ -77,8 +77,11 @@ class Sandbox:
         self.faults.clear()
 
     def published_stores(self) -> list[dict[str, str]]:
-        """Slug, name and language of every published store, for the demo index."""
+        """Slug, name, language, logo and niche (or description) of every published store, for the demo index."""
         with self.state.lock:
             stores = [s for s in self.state.stores.values() if s.published]
             return [{"slug": s.slug, "name": str(s.storefront.get("name", s.slug)),
-                     "language": str(s.storefront.get("language", "ar"))} for s in stores]
+                     "language": str(s.storefront.get("language", "ar")),
+                     "logo_url": str(s.storefront.get("logoUrl") or ""),
+                     "about": str(s.storefront.get("niche") or s.storefront.get("description") or "")}
+                    for s in stores]
