@@ -4,7 +4,8 @@ What runs, against the demo stores served over real HTTP on 127.0.0.1 (the embed
 
 * Lighthouse (npm, Debian's Chromium, mobile profile with its default simulated throttling) on
   the store home, a product page, the FAQ, the cart and the checkout form, in Arabic and in
-  English: performance, accessibility, best practices and SEO must each score >= 95.
+  English, and the home, product, cart and checkout in Kurdish (ckb): performance,
+  accessibility, best practices and SEO must each score >= 95.
 * axe-core, injected into every page type in both languages (Playwright, 360x740 phone):
   no serious or critical violation. The same pass checks the product images: width and height
   on every <img>, no lazy loading above the fold, lazy loading well below it, and the first
@@ -67,6 +68,8 @@ VIEWPORT = {"width": 360, "height": 740}
 LAZY_FROM = 1.5
 
 FLORA, TIGRIS, HONEY = "flora-baghdad", "tigris-tech", "erbil-honey"
+SLEMANI = "slemani-honey"  # Kurdish-first (Sendy language "ckb")
+BROWSER_LOCALES = {"ar": "ar-IQ", "en": "en-US", "ckb": "ckb-IQ"}
 SKU, SKU_OUT = "FLR-ROSE-12", "FLR-TULIP-10"  # in stock; out of stock
 PHONES = {"code": "0770 123 4568", "order": "0770 123 4567"}
 KARRADA = "05816229-b7ca-5be1-9515-28ae95d5052f"  # an area of Baghdad (BG) in the sandbox
@@ -105,7 +108,7 @@ class Failures:
 
 
 def pages(order_id: str) -> list[Page]:
-    """Every page type, in both languages of the Arabic-first demo store (and a few others)."""
+    """Every page type, in every language of the Arabic-first demo store (and a few others)."""
     found: list[Page] = []
     for lang, prefix in (("ar", f"/{FLORA}"), ("en", f"/{FLORA}/en")):
         found += [
@@ -130,6 +133,20 @@ def pages(order_id: str) -> list[Page]:
         Page("home-tigris", "en", f"/{TIGRIS}/"),
         Page("home-tigris", "ar", f"/{TIGRIS}/ar/"),
         Page("platform", "ar", "/"),
+    ]
+    kurdish = f"/{FLORA}/ckb"  # the third language: the pages a shopper orders through, and the rest by axe/Nu
+    found += [
+        Page("home", "ckb", f"{kurdish}/", lighthouse=True),
+        Page("product", "ckb", f"{kurdish}/p/{SKU}", lighthouse=True),
+        Page("cart", "ckb", f"{kurdish}/cart", session="cart", lighthouse=True),
+        Page("checkout", "ckb", f"{kurdish}/checkout", session="cart", lighthouse=True),
+        Page("faq", "ckb", f"{kurdish}/faq"),
+        Page("checkout-errors", "ckb", f"{kurdish}/checkout", session="cart", post_errors=True),
+        Page("code", "ckb", f"{kurdish}/checkout/code", session="code"),
+        Page("confirmation", "ckb", f"{kurdish}/orders/{order_id}", session="order"),
+        Page("not-found", "ckb", f"{kurdish}/p/NO-SUCH-SKU", status=404),
+        Page("home-slemani", "ckb", f"/{SLEMANI}/"),
+        Page("home-slemani", "ar", f"/{SLEMANI}/ar/"),
     ]
     return found
 
@@ -274,7 +291,7 @@ def resources(html: str) -> Resources:
 def first_view(base: str, failures: Failures) -> list[tuple[str, list[tuple[str, int, int, int]]]]:
     """Per store home: (url, raw bytes, gzip -9 bytes, bytes the server sent) for the HTML, CSS and JS."""
     report = []
-    for path in (f"/{FLORA}/", f"/{FLORA}/en/", f"/{TIGRIS}/", f"/{TIGRIS}/ar/"):
+    for path in (f"/{FLORA}/", f"/{FLORA}/en/", f"/{FLORA}/ckb/", f"/{TIGRIS}/", f"/{TIGRIS}/ar/", f"/{SLEMANI}/"):
         rows = []
         with httpx.Client(base_url=base, timeout=30) as client:
             html = client.get(path).text
@@ -468,7 +485,7 @@ def run_axe(base: str, todo: list[Page], cookies: dict[str, httpx.Cookies]) -> d
             for page in todo:
                 context = browser.new_context(viewport=VIEWPORT, is_mobile=True, has_touch=True,
                                               device_scale_factor=2, bypass_csp=True,
-                                              locale="ar-IQ" if page.lang == "ar" else "en-US")
+                                              locale=BROWSER_LOCALES[page.lang])
                 context.set_default_timeout(15_000)
                 try:
                     jar = cookies.get(page.session or "")

@@ -15,7 +15,7 @@ from storefront.picker import option_kind
 from storefront.sendy.models import Product, Store, Variant
 from storefront.templating import absolute
 
-#: Products per child sitemap: two URLs each (one per language), far within the protocol's
+#: Products per child sitemap: one URL per language each (three), far within the protocol's
 #: 50,000 URLs and 50 MB per file.
 SITEMAP_PRODUCTS = 1_000
 _PART = re.compile(r"products-([1-9][0-9]{0,5})")

@@ -111,7 +111,8 @@ def test_home_of_an_arabic_store(client: FlaskClient) -> None:
     assert h.title == FLORA_TITLE
     assert h.meta["description"] == FLORA_DESCRIPTION
     assert h.canonical == f"{HOST}/{FLORA}/"
-    assert h.alternates == {"ar-IQ": f"{HOST}/{FLORA}/", "en": f"{HOST}/{FLORA}/en/", "x-default": f"{HOST}/{FLORA}/"}
+    assert h.alternates == {"ar-IQ": f"{HOST}/{FLORA}/", "en": f"{HOST}/{FLORA}/en/", "ckb": f"{HOST}/{FLORA}/ckb/",
+                            "x-default": f"{HOST}/{FLORA}/"}
     assert (h.meta["og:title"], h.meta["og:url"], h.meta["og:locale"]) == (FLORA_TITLE, h.canonical, "ar_IQ")
     assert h.meta["og:type"] == "website" and h.meta["og:site_name"] == "فلورا بغداد"
     assert re.fullmatch(rf"{HOST}/img/{FLORA}/[\w-]{{16}}/og\.jpg", h.meta["og:image"])  # our 1200x630 crop
@@ -140,7 +141,7 @@ def test_english_first_store(client: FlaskClient) -> None:
     assert h.title == TIGRIS_TITLE
     assert h.meta["description"].startswith("Cases, chargers, cables, power banks and earbuds from Basra.")
     en, ar = f"{HOST}/{TIGRIS}/", f"{HOST}/{TIGRIS}/ar/"
-    assert h.alternates == {"ar-IQ": ar, "en": en, "x-default": en}
+    assert h.alternates == {"ar-IQ": ar, "en": en, "ckb": f"{HOST}/{TIGRIS}/ckb/", "x-default": en}
     ar = head(client, f"/{TIGRIS}/ar/")
     assert ar.canonical == f"{HOST}/{TIGRIS}/ar/" and ar.meta["og:locale"] == "ar_IQ"
     assert ar.alternates == h.alternates
@@ -157,15 +158,16 @@ PAGES = ["/", "/p/FLR-ROSE-12", "/faq", *(f"/policies/{kind}" for kind in POLICI
 
 
 @pytest.mark.parametrize("page", PAGES)
-@pytest.mark.parametrize(("prefix", "tag", "other"), [("", "ar-IQ", "/en"), ("/en", "en", "")])
-def test_every_page_has_complete_head_tags(client: FlaskClient, page: str, prefix: str, tag: str, other: str) -> None:
+@pytest.mark.parametrize(("prefix", "tag"), [("", "ar-IQ"), ("/en", "en"), ("/ckb", "ckb")])
+def test_every_page_has_complete_head_tags(client: FlaskClient, page: str, prefix: str, tag: str) -> None:
     url = f"{HOST}/{FLORA}{prefix}{page}"
     h = head(client, url.removeprefix(HOST))
     assert h.title and "فلورا بغداد" in h.title
     assert 0 < len(h.meta["description"]) <= 161
     assert h.canonical == url
-    assert h.alternates == {tag: url, ("en" if tag == "ar-IQ" else "ar-IQ"): f"{HOST}/{FLORA}{other}{page}",
-                            "x-default": f"{HOST}/{FLORA}{page}"}
+    assert h.alternates == {"ar-IQ": f"{HOST}/{FLORA}{page}", "en": f"{HOST}/{FLORA}/en{page}",
+                            "ckb": f"{HOST}/{FLORA}/ckb{page}", "x-default": f"{HOST}/{FLORA}{page}"}
+    assert h.alternates[tag] == url
     assert h.meta["og:title"] and h.meta["og:url"] == url
     assert _absolute(h.meta["og:image"]) and h.meta["twitter:card"] == "summary_large_image"
     assert _absolute(h.meta["twitter:image"])
@@ -293,20 +295,20 @@ def test_sitemap_lists_every_page_in_both_languages(client: FlaskClient) -> None
     categories = ["cat-bouquets", "cat-roses", "cat-boxes", "cat-plants", "cat-occasions", "cat-extras"]
     pages = ["/", "/about", "/faq", *(f"/policies/{k}" for k in POLICIES), *(f"/?category={c}" for c in categories),
              *(f"/p/{sku}" for sku in FLORA_SKUS)]
-    expected = {f"{HOST}/{FLORA}{page}" for page in pages} | {f"{HOST}/{FLORA}/en{page}" for page in pages}
+    expected = {f"{HOST}/{FLORA}{prefix}{page}" for page in pages for prefix in ("", "/en", "/ckb")}
     assert set(entries) == expected
     for page in pages:
-        ar, en = f"{HOST}/{FLORA}{page}", f"{HOST}/{FLORA}/en{page}"
-        assert entries[ar] == entries[en] == {"ar-IQ": ar, "en": en, "x-default": ar}
+        ar, en, ckb = f"{HOST}/{FLORA}{page}", f"{HOST}/{FLORA}/en{page}", f"{HOST}/{FLORA}/ckb{page}"
+        assert entries[ar] == entries[en] == entries[ckb] == {"ar-IQ": ar, "en": en, "ckb": ckb, "x-default": ar}
     assert not any("FLR-EVENT-CUSTOM" in loc or "/cart" in loc or "/checkout" in loc for loc in entries)
 
 
 def test_sitemap_of_an_english_first_store(client: FlaskClient) -> None:
     entries = _sitemap(client, TIGRIS)
-    en, ar = f"{HOST}/{TIGRIS}/p/TGR-PB-20K", f"{HOST}/{TIGRIS}/ar/p/TGR-PB-20K"
-    assert entries[en] == entries[ar] == {"ar-IQ": ar, "en": en, "x-default": en}
+    en, ar, ckb = (f"{HOST}/{TIGRIS}{p}/p/TGR-PB-20K" for p in ("", "/ar", "/ckb"))
+    assert entries[en] == entries[ar] == entries[ckb] == {"ar-IQ": ar, "en": en, "ckb": ckb, "x-default": en}
     assert not any("TGR-BULK-PACK" in loc for loc in entries)  # unpriced
-    assert len(entries) == 2 * (1 + 1 + 1 + 4 + 6 + 14)  # home, about, FAQ, policies, categories, products
+    assert len(entries) == 3 * (1 + 1 + 1 + 4 + 6 + 14)  # home, about, FAQ, policies, categories, products
 
 
 def test_every_sitemap_url_is_a_canonical_page(client: FlaskClient) -> None:

@@ -50,6 +50,7 @@ from storefront.sendy.models import (
     StatusChange,
     Store,
     Variant,
+    language_code,
 )
 
 log = logging.getLogger("storefront.sendy")
@@ -346,7 +347,7 @@ def parse_store(d: Mapping[str, Any]) -> Store:
         description=_str(d.get("description")),
         logo_url=_image(d.get("logoUrl")),
         cover_image_url=_image(d.get("coverImageUrl")) or _image(d.get("bannerImageUrl")),
-        language="en" if d.get("language") == "en" else "ar",
+        language=language_code(d.get("language")) or "ar",
         contact_email=_str(d.get("contactEmail")),
         contact_phone=_str(d.get("contactPhone")),
         whatsapp_phone=_str(d.get("whatsappPhone")),

@@ -5,8 +5,36 @@ Money is always an int of whole Iraqi dinars.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+
+#: The languages a store (and the storefront) may speak: Arabic, English, Central Kurdish (Sorani).
+LANGUAGES = ("ar", "en", "ckb")
+#: Language tags and names as people and systems write them, by primary subtag, mapped to ours.
+_LANGUAGE_ALIASES = {
+    "ar": "ar", "ara": "ar", "arabic": "ar", "عربي": "ar", "العربية": "ar",
+    "en": "en", "eng": "en", "english": "en",
+    "ckb": "ckb", "sorani": "ckb", "kurdish": "ckb", "کوردی": "ckb",
+    "ku": "ckb", "kur": "ckb",  # "Kurdish" in Iraq is read in Arabic script: Sorani, unless tagged Latin
+}
+_TAG_SEPARATORS = re.compile(r"[-_\s]+")
+
+
+def language_code(value: object) -> str | None:
+    """One of LANGUAGES for a language tag written loosely, or None.
+
+    Case, ``-``/``_`` and region or script subtags do not matter: ``"EN"``, ``"ar-IQ"``, ``"ckb_IQ"``,
+    ``"ku-Arab"`` and ``"Sorani"`` are all understood. Kurdish tagged in Latin script (``ku-Latn``,
+    Kurmanji as written in Turkey and Syria) is not Sorani: None.
+    """
+    if not isinstance(value, str):
+        return None
+    parts = _TAG_SEPARATORS.split(value.strip().lower())
+    code = _LANGUAGE_ALIASES.get(parts[0])
+    if code == "ckb" and "latn" in parts[1:]:
+        return None
+    return code
 
 
 @dataclass(frozen=True)
@@ -152,8 +180,9 @@ class _Bilingual:
     name_en: str
 
     def name(self, lang: str) -> str:
-        """The name in the shopper's language."""
-        return self.name_ar if lang == "ar" else self.name_en
+        """The name in the shopper's language; Kurdish pages show the Arabic-script name (the reference
+        has no Kurdish names, and Sorani readers read Arabic script, not the Latin transliteration)."""
+        return self.name_en if lang == "en" else self.name_ar
 
 
 @dataclass(frozen=True)
