@@ -195,6 +195,10 @@ def test_checkout_without_javascript(page_no_js: Any, served: tuple[str, Sandbox
         page.locator("button[value=areas]:visible").click()  # ...until the <noscript> button re-posts the form
     assert "action=areas" in (posted.value.post_data or "")
     expect(area.locator("option").nth(1)).to_be_attached()
+    # ...and lands back on the area field, scrolled into view below the sticky header
+    assert page.url.endswith("#area-field")
+    expect(page.locator("#area-field")).to_be_in_viewport()
+    assert page.evaluate("scrollY") > 0
     assert area.locator("option").count() > 2
     # The re-posted form keeps what was typed.
     expect(page.locator("#name")).to_have_value("زينب علي")
@@ -279,7 +283,9 @@ def test_ordering_a_variant_by_its_options_with_javascript(page: Any, served: tu
     page.goto(f"{base}/{LAYLA}/p/{ABAYA}")
     page.evaluate("window.stayed = true")  # gone if choosing loaded a page
     _choose(page, "كحلي")
-    expect(page.locator(".gallery > :first-child")).to_have_attribute("src", re.compile(r"lyl-aby-crepe-navy\.svg$"))
+    first_photo = page.locator(".gallery > :first-child img")
+    expect(first_photo).to_have_attribute("src", re.compile(r"lyl-aby-crepe-navy\.svg$"))
+    expect(page.locator(".gallery .shot-n")).to_have_text(["1/3", "2/3", "3/3"])  # renumbered after the move
     _choose(page, "56")
     expect(page).to_have_url(f"{base}/{LAYLA}/p/{ABAYA}?variant=LYL-ABY-56-NVY")
     expect(page.locator(".sku bdi")).to_have_text("LYL-ABY-56-NVY")
@@ -317,7 +323,8 @@ def test_ordering_a_variant_opened_from_a_shared_link(browser: Any, served: tupl
         page.goto(f"{base}/{SHOES}/p/RFD-HEEL-W?variant=RFD-HEEL-39-SLV")
         expect(page.locator("input[name=o0][value='39']")).to_be_checked()
         expect(page.locator("input[name=o1][value='فضي']")).to_be_checked()
-        expect(page.locator(".gallery > :first-child")).to_have_attribute("src", re.compile(r"rfd-heel-w-silver\.svg$"))
+        first_photo = page.locator(".gallery > :first-child img")
+        expect(first_photo).to_have_attribute("src", re.compile(r"rfd-heel-w-silver\.svg$"))
         _submit_add(page, base, SHOES, javascript)
         assert _order_in_browser(page, base, sandbox, SHOES, javascript) == [{"sku": "RFD-HEEL-39-SLV", "quantity": 1}]
 

@@ -64,7 +64,7 @@ def test_add_with_arabic_indic_quantity(app, client, slug, url_lang, lang):
     assert page.headers["Cache-Control"] == "private, no-store"
     assert ("success", tr(app, lang, "Added to your cart: %(name)s",
                           name=_product_name(app, slug, sku))) in flashes(page)
-    assert f"{iqd(price, lang)} × 2 = <strong>{iqd(2 * price, lang)}</strong>" in text(page)
+    assert _line_total(price, 2, lang) in text(page)
     assert badge(page) == "2"  # the icon's badge is the bare count; the link names it in words
     assert f"({_items_text(app, lang, 2)})</span>" in text(page)
     assert cart_items(app, client, slug) == {sku: 2}
@@ -81,8 +81,8 @@ def test_quantities_add_up_and_totals_in_iqd(app, client, slug, url_lang, lang):
 
     assert cart_items(app, client, slug) == {sku: 3, sku2: 3}
     html = text(page)
-    assert f"{iqd(price, lang)} × 3 = <strong>{iqd(3 * price, lang)}</strong>" in html
-    assert f"{iqd(price2, lang)} × 3 = <strong>{iqd(3 * price2, lang)}</strong>" in html
+    assert _line_total(price, 3, lang) in html
+    assert _line_total(price2, 3, lang) in html
     subtotal = re.search(r'<p class="totals"><span>(.*?)</span><span>(.*?)</span></p>', html)
     assert subtotal and subtotal.groups() == (tr(app, lang, "Subtotal"), iqd(3 * price + 3 * price2, lang))
     assert "IQD" in iqd(1, lang) or "د.ع" in iqd(1, lang)  # dinars, never a bare number
@@ -117,6 +117,12 @@ def test_invalid_quantity_shows_a_message_and_keeps_the_line(app, client, slug, 
     page = client.get(response.headers["Location"])
     assert ("error", tr(app, lang, "Choose a quantity from 1 to %(max)d.", max=99)) in flashes(page)
     assert cart_items(app, client, slug) == {sku: 3}
+
+
+def _line_total(price: int, quantity: int, lang: str) -> str:
+    """A cart line's amount as the page shows it: the line total first, then the unit price times quantity."""
+    unit = f'<span class="muted">({iqd(price, lang)} × {quantity})</span>'
+    return f"<strong>{iqd(quantity * price, lang)}</strong> {unit}"
 
 
 @pytest.mark.parametrize(("slug", "url_lang", "lang"), PAGES)
@@ -247,8 +253,8 @@ def test_products_that_changed_are_shown_unavailable_and_left_out_of_the_order(
     assert html.count(gone) == 2
     assert html.count(sold_out) == 1
     for sku in ("FLR-ROSE-12", "FLR-SUNF-07"):
-        assert re.search(rf'<li class="line unavailable">.*?{sku}.*?{re.escape(gone)}', html, re.S)
-    assert re.search(rf'<li class="line unavailable">.*?FLR-MIX-SPR.*?{re.escape(sold_out)}', html, re.S)
+        assert re.search(rf'<li class="line unavailable"[^>]*>.*?{sku}.*?{re.escape(gone)}', html, re.S)
+    assert re.search(rf'<li class="line unavailable"[^>]*>.*?FLR-MIX-SPR.*?{re.escape(sold_out)}', html, re.S)
     subtotal = re.search(r'<p class="totals"><span>.*?</span><span>(.*?)</span></p>', html)
     assert subtotal and subtotal.group(1) == iqd(2 * 5000, lang)
     assert badge(page) == "2"  # the badge counts what can be ordered, not the 8 items kept in the cart
@@ -329,3 +335,27 @@ def test_carts_are_per_store(app, client):
     # the English page of the Arabic store shares the same cart
     assert cart_items(app, client, FLORA) == {"FLR-ROSE-12": 2}
     assert "FLR-ROSE-12" in text(client.get(f"{url(FLORA, 'en')}/cart"))
+
+
+def test_minus_and_plus_change_a_line_by_one_without_javascript(app, client):
+    base = url(FLORA)
+    add_to_cart(client, base, "FLR-ROSE-12", "1")
+    add_to_cart(client, base, "FLR-ROSE-RED1", "1")
+    page = text(client.get(f"{base}/cart"))
+    form = re.search(r'<form [^>]*class="stepper qty-form">(.*?)</form>', page, re.S).group(1)  # type: ignore[union-attr]
+    buttons = re.findall(r'<button type="submit" name="action" value="(\w+)"([^>]*)>', form)
+    assert buttons[0][0] == "update", "Enter in the field must update, not press −"
+    assert [v for v, _ in buttons[1:3]] == ["dec", "inc"] and " disabled" in buttons[1][1]  # no − below one
+
+    response = update_cart(client, base, "FLR-ROSE-RED1", action="inc", line="2")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/cart#l-2")  # back at the line
+    update_cart(client, base, "FLR-ROSE-RED1", action="inc")
+    assert cart_items(app, client, FLORA) == {"FLR-ROSE-12": 1, "FLR-ROSE-RED1": 3}
+    update_cart(client, base, "FLR-ROSE-RED1", action="dec")
+    for _ in range(3):
+        update_cart(client, base, "FLR-ROSE-12", action="dec")  # never below one: Remove removes
+    update_cart(client, base, "FLR-TULIP-10", action="inc")  # not in the cart: nothing happens
+    assert cart_items(app, client, FLORA) == {"FLR-ROSE-12": 1, "FLR-ROSE-RED1": 2}
+    assert _line_total(5000, 2, "ar") in text(client.get(f"{base}/cart"))
+    response = update_cart(client, base, "FLR-ROSE-RED1", action="inc", line="9" * 500)
+    assert response.headers["Location"].endswith("/cart")  # a made-up line number is not echoed

@@ -181,7 +181,7 @@ def test_only_an_empty_cart_is_kept_out_of_search(client) -> None:
     assert 'content="noindex"' not in client.get(f"/{FLORA}/cart").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("asset", ["js/site.js", "js/checkout.js", "css/site.css"])
+@pytest.mark.parametrize("asset", ["js/site.js", "js/product.js", "js/checkout.js", "css/site.css"])
 def test_static_text_is_compressed(client, asset) -> None:
     response = client.get(f"/static/{asset}", headers={"Accept-Encoding": "gzip, deflate, br"})
     response.close()

@@ -12,104 +12,12 @@
     badge.hidden = false;
   }
   var lang = cookie("sf_lang");
-  var here = document.documentElement.lang.slice(0, 2);
+  var here = document.documentElement.lang.split("-")[0];
   var home = document.querySelector('link[hreflang="x-default"]');
   if (lang && lang !== here && home && home.href === location.href.split("#")[0]) {
     var alt = document.querySelector('link[rel=alternate][hreflang^="' + lang + '"]');
     if (alt) { location.replace(alt.href); }
   }
-})();
-/* Product pickers: choosing updates price, stock, SKU, photo and ?variant= in place. */
-(function () {
-  "use strict";
-  var form = document.querySelector("form[data-variants]");
-  if (!form) { return; }
-  var all = JSON.parse(form.dataset.variants); /* [sku, values, price, was, in stock, photo] */
-  var sets = [].slice.call(form.querySelectorAll(".pick"));
-  var buy = form.parentNode;
-  var gallery = document.querySelector(".gallery");
-  var shots = gallery ? [].slice.call(gallery.children) : [];
-  if (gallery && String(shots.length) !== gallery.dataset.shots) { shots = []; }
-  function values() {
-    return sets.map(function (s) { var c = s.querySelector(":checked"); return c ? c.value : null; });
-  }
-  function fits(v, chosen, upto, skip) {
-    for (var j = 0; j < upto; j++) { if (j !== skip && chosen[j] !== null && v[1][j] !== chosen[j]) { return false; } }
-    return true;
-  }
-  function photo(i) {
-    var shot = shots[i];
-    if (!shot || shot === gallery.firstElementChild) { return; }
-    (shot.querySelector("img") || shot).loading = "eager";
-    gallery.insertBefore(shot, gallery.firstChild);
-    gallery.scrollLeft = 0; /* the start, in either direction */
-  }
-  function show(v, initial) {
-    var price = buy.querySelector(".price");
-    var stock = buy.querySelector(".stock");
-    if (v) {
-      price.innerHTML = "";
-      var now = document.createElement("span");
-      now.className = "now";
-      now.textContent = v[2];
-      price.appendChild(now);
-      if (v[3]) {
-        var was = document.createElement("del");
-        was.innerHTML = '<span class="visually-hidden"></span> ';
-        was.firstChild.textContent = form.dataset.was;
-        was.appendChild(document.createTextNode(v[3]));
-        price.appendChild(document.createTextNode(" "));
-        price.appendChild(was);
-      }
-    } else {
-      price.outerHTML = form.dataset.base;
-    }
-    var ok = !v || v[4] === 1;
-    stock.textContent = ok ? stock.dataset.in : stock.dataset.out;
-    stock.className = "stock " + (ok ? "in" : "out");
-    buy.querySelector(".sku bdi").textContent = v ? v[0] : form.elements.sku.value;
-    form.querySelector("button[type=submit]").disabled = !ok;
-    var bar = form.querySelector(".bar-price");
-    if (bar) { bar.textContent = buy.querySelector(".price .now").textContent; }
-    if (!initial) {
-      history.replaceState(history.state, "", location.pathname + (v ? "?variant=" + encodeURIComponent(v[0]) : ""));
-    }
-  }
-  function refresh(initial) {
-    var chosen = values();
-    sets.forEach(function (s, i) {
-      [].forEach.call(s.querySelectorAll("input"), function (r) {
-        var some = all.filter(function (v) { return v[1][i] === r.value && fits(v, chosen, i, -1); });
-        r.disabled = !some.length;
-        if (r.disabled && r.checked) { r.checked = false; chosen[i] = null; }
-        var near = some.filter(function (v) { return fits(v, chosen, chosen.length, i); });
-        var out = near.length > 0 && !near.some(function (v) { return v[4] === 1; });
-        r.nextElementSibling.classList.toggle("so", out);
-        r.nextElementSibling.classList.toggle("na", !r.disabled && !near.length);
-        r.nextElementSibling.querySelector("[data-so]").hidden = !out;
-      });
-      if (chosen[i] !== null) { s.querySelector(".err").hidden = true; }
-    });
-    var fitting = all.filter(function (v) { return fits(v, chosen, chosen.length, -1); });
-    var found = chosen.indexOf(null) < 0 ? fitting[0] : null;
-    var pics = fitting.map(function (v) { return v[5]; });
-    if (!initial && pics.length && pics[0] >= 0 && pics.every(function (i) { return i === pics[0]; })) { photo(pics[0]); }
-    show(found || null, initial);
-  }
-  form.addEventListener("change", function () {
-    var problem = form.querySelector("[data-problem]");
-    if (problem) { problem.hidden = true; }
-    refresh();
-  });
-  form.addEventListener("submit", function (e) {
-    var missing = sets.filter(function (s) { return !s.querySelector(":checked"); });
-    missing.forEach(function (s) { s.querySelector(".err").hidden = false; });
-    if (missing.length) {
-      e.preventDefault();
-      missing[0].querySelector("input:not(:disabled)").focus();
-    }
-  });
-  refresh(true);
 })();
 /* "Load more": the next page's cards appended in place; the numbered links stay for crawlers. */
 (function () {
@@ -138,53 +46,8 @@
     }).catch(function () { location.href = next.href; });
   });
 })();
-/* Product page: the −/+ stepper, adding without leaving the page, sharing. Without JS: a number field,
-   a normal form post to the cart page, and a WhatsApp share link. */
-(function () {
+/* Cart: a typed quantity is sent when the field changes (− and + post by themselves). */
+[].forEach.call(document.querySelectorAll(".qty-form input[name=quantity]"), function (q) {
   "use strict";
-  var form = document.querySelector("form.add");
-  var qty = form && form.elements.quantity;
-  if (qty) {
-    [].forEach.call(form.querySelectorAll("[data-step]"), function (b) {
-      b.hidden = false;
-      b.addEventListener("click", function () {
-        var n = (parseInt(qty.value, 10) || 1) + parseInt(b.dataset.step, 10);
-        qty.value = String(Math.min(99, Math.max(1, n)));
-      });
-    });
-  }
-  if (form && window.fetch && window.FormData) {
-    var toast = form.querySelector("[data-toast]");
-    var timer;
-    form.addEventListener("submit", function (e) {
-      if (e.defaultPrevented) { return; }
-      e.preventDefault();
-      var button = form.querySelector("button[type=submit]");
-      button.disabled = true;
-      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
-                           headers: { Accept: "application/json" } }).then(function (r) {
-        if (!r.ok || (r.headers.get("Content-Type") || "").indexOf("json") < 0) {
-          location.href = r.url; /* answered, but not with JSON: show what it answered (never post twice) */
-          return null;
-        }
-        return r.json();
-      }).then(function (data) {
-        if (!data) { return; }
-        button.disabled = false;
-        if (data.go) { location.href = data.go; return; }
-        var badge = document.querySelector("[data-cart-count]");
-        if (badge) { badge.textContent = String(data.count); badge.hidden = false; }
-        toast.textContent = data.message;
-        clearTimeout(timer);
-        timer = setTimeout(function () { toast.textContent = ""; }, 4000);
-      }).catch(function () { form.submit(); });
-    });
-  }
-  var share = document.querySelector("[data-share]");
-  if (share && navigator.share) {
-    share.addEventListener("click", function (e) {
-      e.preventDefault();
-      navigator.share({ title: share.dataset.title, url: share.dataset.url }).catch(function () {});
-    });
-  }
-})();
+  q.addEventListener("change", function () { q.form.submit(); });
+});

@@ -21,7 +21,7 @@ bp = store_blueprint("cart", __name__, private=True)
 @store_route(bp, "/cart")
 def show() -> str:
     """The cart with line totals, the subtotal and any unavailable lines."""
-    return render_template("cart/cart.html", cart=cart.view(g.store),
+    return render_template("cart/cart.html", cart=cart.view(g.store), max_quantity=cart.MAX_QUANTITY,
                            whatsapp_only=checkout.api_key(g.slug) is None)
 
 
@@ -68,15 +68,23 @@ def cart_message(exc: cart.CartError) -> str:
 
 @store_route(bp, "/cart/update", methods=["POST"])
 def update() -> Response:
-    """Change one line's quantity (1–99) or remove it."""
+    """Change one line's quantity (1–99: typed, or one less or more with − and +) or remove it."""
     sku = request.form.get("sku", "")
-    if request.form.get("action") == "remove":
+    action = request.form.get("action")
+    line = request.form.get("line", "")
+    back = url_for("cart.show", _anchor=f"l-{line}" if line.isascii() and line.isdigit() and len(line) <= 2 else None)
+    if action == "remove":
         cart.remove(g.slug, sku)
         flash(_("Removed from your cart."), "success")
-    else:
-        quantity = parse_quantity(request.form.get("quantity"))
-        if quantity is None or not 1 <= quantity <= cart.MAX_QUANTITY:
-            flash(_("Choose a quantity from 1 to %(max)d.", max=cart.MAX_QUANTITY), "error")
-        else:
-            cart.set_quantity(g.slug, sku, quantity)
-    return redirect(url_for("cart.show"), 303)
+        return redirect(url_for("cart.show"), 303)
+    if action in ("inc", "dec"):
+        current = cart.quantities(g.slug).get(sku)
+        if current is not None:
+            cart.set_quantity(g.slug, sku, max(1, current + (1 if action == "inc" else -1)))
+        return redirect(back, 303)
+    quantity = parse_quantity(request.form.get("quantity"))
+    if quantity is None or not 1 <= quantity <= cart.MAX_QUANTITY:
+        flash(_("Choose a quantity from 1 to %(max)d.", max=cart.MAX_QUANTITY), "error")
+        return redirect(url_for("cart.show"), 303)
+    cart.set_quantity(g.slug, sku, quantity)
+    return redirect(back, 303)
