@@ -12,6 +12,7 @@
     badge.hidden = false;
   }
   var lang = cookie("sf_lang");
+  if (!/^(ar|en|ckb)$/.test(lang)) { lang = ""; } /* only a language the server sets (a planted value must not loop) */
   var here = document.documentElement.lang.split("-")[0];
   var home = document.querySelector('link[hreflang="x-default"]');
   if (lang && lang !== here && home && home.href === location.href.split("#")[0]) {

@@ -181,8 +181,15 @@ def remove(slug: str, sku: str) -> None:
 
 
 def clear(slug: str) -> None:
-    """Empty the store's cart (after an order was placed)."""
+    """Empty the store's cart."""
     _save(slug, {})
+
+
+def take_ordered(slug: str, ordered: dict[str, int]) -> None:
+    """Take what an order holds out of the cart (SKU → quantity); what was added since stays."""
+    items = quantities(slug)
+    left = {sku: qty - ordered.get(sku, 0) for sku, qty in items.items()}
+    _save(slug, {sku: qty for sku, qty in left.items() if qty > 0})
 
 
 def view(store: Store) -> Cart:

@@ -26,7 +26,7 @@ from storefront import metrics
 from storefront import session as cookie
 from storefront.config import OtpBudgets
 from storefront.sendy import SendyError, SendyRejected, SendyUnavailable
-from storefront.sendy.models import OrderRequest, OtpTicket, Store
+from storefront.sendy.models import OrderLine, OrderRequest, OtpTicket, Store
 from storefront.services import cart as cart_service
 from storefront.services import catalog, limits
 from storefront.services.cart import Cart
@@ -288,7 +288,7 @@ def _attempt(store: Store, cart: Cart, current: Pending, key: str, code: str) ->
     uncertain = maybe_placed(current.ref)
     limits.take_attempt(store.slug, phone, code_id)
     try:
-        receipt = _send(store, cart, current, key, code)
+        receipt = _send(store, cart, current, key, code, uncertain)
     except SendyUnavailable as exc:
         metrics.ORDERS.labels("uncertain" if exc.maybe_processed else "failed").inc()
         if exc.maybe_processed:
@@ -334,18 +334,32 @@ def _code_key(slug: str, phone: str) -> str:
     return f"otp:code:{slug}:{phone}"
 
 
-def _send(store: Store, cart: Cart, current: Pending, key: str, code: str) -> Receipt:
+def _send(store: Store, cart: Cart, current: Pending, key: str, code: str, uncertain: bool) -> Receipt:
+    """The order request; after an answer was lost, exactly the order Sendy may have (not today's cart)."""
     d = current.details
+    lines, value = _what_was_sent(current.ref) if uncertain else (None, 0)
+    if lines is None:
+        lines = tuple(ReceiptLine(line.sku, line.name, line.quantity, line.total) for line in cart.orderable)
+        value = cart.subtotal
+        # kept before Sendy is asked: a retry under this reference must repeat it, line for line
+        state().set(f"sent:{current.ref}", {"lines": [asdict(x) for x in lines], "value": value}, RECEIPT_TTL)
     request = OrderRequest(
         external_ref=current.ref, otp_code=code, customer_name=d.name, customer_phone=d.phone,
         customer_address=d.address, province_code=d.province, area_id=d.area,
-        lines=cart.order_lines(), order_value=cart.subtotal, notes=d.notes,
+        lines=tuple(OrderLine(x.sku, x.quantity) for x in lines), order_value=value, notes=d.notes,
         fulfillment_type=current_app.extensions["settings"].fulfillment.get(store.slug, "from_to"),
     )
     order = client().place_order(key, request)
-    lines = tuple(ReceiptLine(line.sku, line.name, line.quantity, line.total) for line in cart.orderable)
     return Receipt(order.public_id, store.slug, lines, order.order_value, order.delivery_fee,
                    order.total_amount, d.phone, order.id)
+
+
+def _what_was_sent(ref: str) -> tuple[tuple[ReceiptLine, ...] | None, int]:
+    """The lines and value of the last order request under this reference, if still known."""
+    data = state().get(f"sent:{ref}")
+    if not isinstance(data, dict):
+        return None, 0
+    return tuple(ReceiptLine(**x) for x in data["lines"]), int(data["value"])
 
 
 def _keep(ref: str, receipt: Receipt) -> None:
@@ -378,7 +392,7 @@ def _wait_for(ref: str) -> Receipt:
 
 
 def _finish(slug: str, receipt: Receipt) -> Receipt:
-    cart_service.clear(slug)
+    cart_service.take_ordered(slug, {x.sku: x.quantity for x in receipt.lines})
     _save(slug, None)
     mine = [p for p in session.get("orders", []) if p != receipt.public_id][-4:]
     session["orders"] = [*mine, receipt.public_id]

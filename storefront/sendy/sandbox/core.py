@@ -79,8 +79,10 @@ class Sandbox:
     def published_stores(self) -> list[dict[str, str]]:
         """Slug, name, language, logo and niche (or description) of every published store, for the demo index."""
         with self.state.lock:
-            stores = [s for s in self.state.stores.values() if s.published]
-            return [{"slug": s.slug, "name": str(s.storefront.get("name", s.slug)),
+            # a store without a usable name is not served either (the client refuses it): no card for it
+            stores = [s for s in self.state.stores.values()
+                      if s.published and isinstance(s.storefront.get("name"), str) and s.storefront["name"].strip()]
+            return [{"slug": s.slug, "name": s.storefront["name"],
                      "language": str(s.storefront.get("language", "ar")),
                      "logo_url": str(s.storefront.get("logoUrl") or ""),
                      "about": str(s.storefront.get("niche") or s.storefront.get("description") or "")}
