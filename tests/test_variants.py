@@ -391,7 +391,7 @@ def test_the_confirmation_names_the_options(client: FlaskClient, sandbox: Sandbo
     _order(client, sandbox, SHOES)
     [order] = sandbox.orders
     page = text(client.get(f"/{SHOES}/orders/{order['response']['publicId']}"))
-    assert "<bdi>صندل نسائي بكعب متوسط</bdi> <bdi class=\"muted\">38 / فضي</bdi>" in page  # name, then the choice
+    assert "<bdi>صندل نسائي بكعب متوسط</bdi>\xa0×\xa01 <bdi class=\"muted opt\">38 / فضي</bdi>" in page
 
 
 def test_orders_only_post_the_variant_sku(client: FlaskClient, sandbox: Sandbox) -> None:
