@@ -492,3 +492,15 @@ def test_no_page_is_wider_than_the_screen(phone: Any, served_long: tuple[str, Sa
     base, _ = served_long
     phone.goto(f"{base}{path}")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+@pytest.mark.parametrize("width", [320, 360])
+@pytest.mark.parametrize("path", [f"/{LAYLA}/p/{ABAYA}", f"/{LAYLA}/ckb/p/{ABAYA}", f"/{FLORA}/en/p/{SKU}"])
+def test_no_label_in_the_buy_bar_or_the_header_is_cut_off(browser: Any, served: tuple[str, Sandbox],
+                                                          path: str, width: int) -> None:
+    base, _ = served
+    for tab in _page(browser, **{**INSTAGRAM_PHONE, "viewport": {"width": width, "height": 640}}):
+        tab.goto(f"{base}{path}")
+        clipped = tab.evaluate("""() => [...document.querySelectorAll('.bar button, .bar .button, .bar-price, .top a')]
+            .filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1).map(e => e.outerHTML.slice(0, 80))""")
+        assert clipped == []
