@@ -241,7 +241,7 @@ def test_a_whole_checkout_in_kurdish_without_javascript(client: FlaskClient, san
     assert html_tag(cart)["lang"] == "ckb" and "د.ع.\u200f\xa0110,000" in cart
     details = client.get(f"{base}/checkout")
     assert html_tag(text(details))["lang"] == "ckb"
-    assert ">السليمانية</option>" in text(details)  # the address reference has Arabic and English names only
+    assert ">سلێمانی</option>" in text(details) and ">هەولێر</option>" in text(details)  # governorates in Sorani
     response = fill_checkout(client, base, name="ئاراس محەمەد", phone=PHONE_TYPED, province="SU", area=SU_CENTRE,
                              address="شەقامی سالم، نزیک بازاڕی گەورە", notes="پێش گەیشتن پەیوەندی بکە")
     assert response.status_code == 303, text(response)
@@ -326,3 +326,15 @@ def test_every_string_in_the_code_is_in_the_template_catalog() -> None:
     known = {m.id[0] if isinstance(m.id, tuple) else m.id for m in _catalog(TRANSLATIONS / "messages.pot")}
     assert len(asked) > 200  # the extraction found the strings at all
     assert sorted(asked - known) == []
+
+
+def test_every_governorate_has_its_sorani_name_and_others_fall_back_to_arabic() -> None:
+    import json
+
+    from storefront.sendy.models import SORANI_GOVERNORATES, Province
+
+    reference = json.loads((TRANSLATIONS.parent / "storefront/sendy/sandbox/data/provinces.json").read_text("utf-8"))
+    assert {p["code"] for p in reference} == set(SORANI_GOVERNORATES)
+    erbil = Province("AR", "أربيل", "Erbil")
+    assert (erbil.name("ckb"), erbil.name("ar"), erbil.name("en")) == ("هەولێر", "أربيل", "Erbil")
+    assert Province("XX", "حلبجة", "Halabja").name("ckb") == "حلبجة"  # not in the list: the Arabic-script name

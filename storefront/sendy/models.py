@@ -185,6 +185,15 @@ class _Bilingual:
         return self.name_en if lang == "en" else self.name_ar
 
 
+#: The governorates' Sorani names by ISO 3166-2:IQ code (Sendy's reference has Arabic and English
+#: only). Areas have no such list: they keep their Arabic-script names on Kurdish pages.
+SORANI_GOVERNORATES = {
+    "AN": "ئەنبار", "AR": "هەولێر", "BA": "بەسرە", "BB": "بابل", "BG": "بەغدا", "DA": "دهۆک",
+    "DI": "دیالە", "DQ": "زیقار", "KA": "کەربەلا", "KI": "کەرکووک", "MA": "مەیسان", "MU": "موسەننا",
+    "NA": "نەجەف", "NI": "نەینەوا", "QA": "قادسییە", "SD": "سەڵاحەدین", "SU": "سلێمانی", "WA": "واسیت",
+}
+
+
 @dataclass(frozen=True)
 class Province(_Bilingual):
     """An Iraqi governorate from the address reference."""
@@ -192,6 +201,10 @@ class Province(_Bilingual):
     code: str
     name_ar: str
     name_en: str
+
+    def name(self, lang: str) -> str:
+        """As for any place, but in Kurdish the governorate's Sorani name when it is a known one."""
+        return SORANI_GOVERNORATES.get(self.code, self.name_ar) if lang == "ckb" else super().name(lang)
 
 
 @dataclass(frozen=True)
