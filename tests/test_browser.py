@@ -504,3 +504,22 @@ def test_no_label_in_the_buy_bar_or_the_header_is_cut_off(browser: Any, served: 
         clipped = tab.evaluate("""() => [...document.querySelectorAll('.bar button, .bar .button, .bar-price, .top a')]
             .filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1).map(e => e.outerHTML.slice(0, 80))""")
         assert clipped == []
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_cart_steppers_and_a_typed_quantity(browser: Any, served: tuple[str, Sandbox], javascript: bool) -> None:
+    base, _ = served
+    for tab in _page(browser, java_script_enabled=javascript):
+        _add_to_cart(tab, base, "1", javascript)
+        quantity = tab.locator("#q-1")
+        expect(tab.locator(".qty-form button[value=dec]")).to_be_disabled()  # never below one
+        tab.locator(".qty-form button[value=inc]").click()
+        tab.wait_for_url(f"{base}/{FLORA}/cart#l-1")  # back at the line, not the top of the page
+        expect(quantity).to_have_value("2")
+        quantity.fill("٥")
+        if javascript:
+            quantity.blur()  # a change is sent by itself
+        else:
+            quantity.press("Enter")  # the form's default button updates; it does not press −
+        expect(quantity).to_have_value("5")
+        expect(tab.locator(".cart-link .badge")).to_have_text("5")
