@@ -128,6 +128,7 @@ def _complete_kurdish_cldr() -> None:
     Each locale's top-level data dict is its own (inherited data is copied into it), so
     replacing its ``date_fields`` changes ckb and ckb_IQ only, never the root they inherit from.
     """
+    root = localedata.load("root")["date_fields"]
     for name in ("ckb", "ckb_IQ"):
         data = localedata.load(name)
         fields = dict(data["date_fields"])
@@ -135,7 +136,8 @@ def _complete_kurdish_cldr() -> None:
             pattern = {"future": {"one": f"دوای {{0}} {word}", "other": f"دوای {{0}} {word}"},
                        "past": {"one": f"{{0}} {word} لەمەوبەر", "other": f"{{0}} {word} لەمەوبەر"}}
             for variant in (unit, f"{unit}-short", f"{unit}-narrow"):
-                fields[variant] = pattern
+                if fields.get(variant) in (None, root.get(variant)):  # only what ckb inherits; real data wins
+                    fields[variant] = pattern
         data["date_fields"] = fields
 
 

@@ -495,3 +495,18 @@ def test_a_store_without_a_name_is_not_a_card_called_none(sandbox: Sandbox) -> N
     page = body(client.get("/", headers=EN))
     card = re.search(r'href="/nameless/">(.*?)</a>', page, re.S)
     assert card is None or "<bdi>None</bdi>" not in card.group(1)
+
+
+@pytest.mark.parametrize(("sku", "link"), [("A%3FB", "/p/A%3FB"), ("A%23B", "/p/A%23B"), ("A%20B", "/p/A%20B"),
+                                           ("%D9%88%D8%B1%D8%AF", "/p/%D9%88%D8%B1%D8%AF")])
+def test_try_again_leads_back_to_the_very_same_address(app: Flask, monkeypatch: pytest.MonkeyPatch,
+                                                       sku: str, link: str) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(catalog, "find", crash)
+    response = app.test_client().get(f"/{FLORA}/en/p/{sku}?variant=x%26y")
+    assert response.status_code == 500
+    assert try_again(body(response)) == f"/{FLORA}/en{link}?variant=x%26y"  # not /p/A?B, not a #fragment

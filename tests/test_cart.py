@@ -359,3 +359,15 @@ def test_minus_and_plus_change_a_line_by_one_without_javascript(app, client):
     assert _line_total(5000, 2, "ar") in text(client.get(f"{base}/cart"))
     response = update_cart(client, base, "FLR-ROSE-RED1", action="inc", line="9" * 500)
     assert response.headers["Location"].endswith("/cart")  # a made-up line number is not echoed
+
+
+def test_minus_and_plus_start_from_the_number_typed(app, client):
+    base = url(FLORA)
+    add_to_cart(client, base, "FLR-ROSE-12", "1")
+    submit_data = {"sku": "FLR-ROSE-12", "action": "inc", "quantity": "٥"}
+    from checkout_helpers import submit
+
+    submit(client, f"{base}/cart", f"{base}/cart/update", submit_data)  # typed 5, then pressed +
+    assert cart_items(app, client, FLORA) == {"FLR-ROSE-12": 6}
+    submit(client, f"{base}/cart", f"{base}/cart/update", {**submit_data, "action": "dec", "quantity": "abc"})
+    assert cart_items(app, client, FLORA) == {"FLR-ROSE-12": 5}  # nothing usable typed: from what it was

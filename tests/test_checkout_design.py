@@ -24,6 +24,7 @@ from checkout_helpers import (
     text,
     tr,
     tr_parts,
+    update_cart,
     url,
 )
 from conftest import FLORA, PHONE, TIGRIS
@@ -191,3 +192,82 @@ def test_a_store_ordering_on_whatsapp_shows_one_whatsapp_button_on_the_cart(clie
 
 def _honey_sku(client) -> str:
     return re.search(r'href="/erbil-honey/p/([^"?]+)"', text(client.get("/erbil-honey/"))).group(1)  # type: ignore[union-attr]
+
+
+# -- after a lost answer: the retry stays possible, and shows what it will send ------------------
+def _lost_answer(client, sandbox, base, fault="timeout_after"):
+    """Check out roses ×1; no answer comes (timeout_after: Sendy created the order; timeout: it did not)."""
+    start_checkout(client, base, ROSES)
+    code = sandbox.last_otp(PHONE)
+    sandbox.faults.add("order", fault, times=1)
+    assert enter_code(client, base, code).status_code == 400
+    return code
+
+
+def test_a_retry_after_a_lost_answer_is_not_blocked_by_an_emptied_cart(app, client, sandbox):
+    base = url(FLORA, "en")
+    code = _lost_answer(client, sandbox, base)
+    update_cart(client, base, ROSES, action="remove")  # or it sold out: the cart is empty now
+
+    response = enter_code(client, base, code)  # the same code again, as the notice says
+
+    assert response.status_code == 303 and "/orders/" in response.headers["Location"]
+    assert len(sandbox.orders) == 1 and sandbox.orders[0]["request"]["items"] == [{"sku": ROSES, "quantity": 1}]
+
+
+def test_the_code_page_after_a_lost_answer_sums_up_what_was_sent(app, client, sandbox):
+    base = url(FLORA, "en")
+    _lost_answer(client, sandbox, base)
+    add_to_cart(client, base, SUNFLOWERS, "3")  # another tab
+
+    page = text(client.get(f"{base}/checkout/code"))
+
+    summary = page[page.index('<div class="summary">'):]
+    assert iqd(35000, "en") in summary and iqd(35000 + 3 * 30000, "en") not in summary
+    assert "FLR-SUNF" not in summary and summary.count('<li class="row">') == 1
+
+
+def test_a_spent_code_stays_final_after_a_reload(app, client, sandbox):
+    base = url(FLORA, "en")
+    code = _lost_answer(client, sandbox, base, "timeout")
+    enter_code(client, base, "000000" if code != "000000" else "111111")  # refused: most likely used
+
+    page = client.get(f"{base}/checkout/code")
+
+    assert alert(page) == tr(app, "en", MAYBE_PLACED)
+    assert 'name="code"' not in text(page) and 'value="restart"' in text(page)
+
+
+def test_a_second_click_waiting_on_a_lost_answer_still_offers_the_safe_retry(app, client, sandbox):
+    """The other request's answer was lost while this one waited: not 'only the store can tell'."""
+    import threading
+
+    from checkout_helpers import session_of
+
+    from storefront.state import state
+
+    base = url(FLORA, "en")
+    code = _lost_answer(client, sandbox, base)
+    ref = session_of(app, client)["checkout"][FLORA]["ref"]
+    with app.app_context():
+        store = state()
+    assert store.add(f"placing:{ref}", "another request", 45)  # a click still in flight
+    threading.Timer(0.3, lambda: store.delete(f"placing:{ref}")).start()  # then its answer is lost
+
+    page = text(enter_code(client, base, code))
+
+    assert 'name="code"' in page and 'value="restart"' not in page  # the same code again stays on offer
+    assert sandbox.orders and len(sandbox.orders) == 1
+
+
+def test_a_dash_in_a_product_name_is_not_taken_for_a_choice(app, client, sandbox):
+    from storefront.services import catalog
+
+    products = sandbox.state.stores[FLORA].storefront["products"]
+    next(p for p in products if p["sku"] == ROSES)["name"] = "Honey — 1 kg"
+    with app.app_context():
+        catalog.forget_store(FLORA)
+
+    page = text(place_order(client, sandbox, url(FLORA, "en"), ROSES))
+
+    assert "<bdi>Honey — 1 kg</bdi>\xa0×\xa01</span>" in page  # one name, no option line split off it

@@ -130,7 +130,9 @@
         toast.textContent = data.message;
         clearTimeout(timer);
         timer = setTimeout(function () { toast.textContent = ""; }, 4000);
-      }).catch(function () { form.submit(); });
+      }).catch(function () { /* no answer: it may have been added; the cart page tells (never post twice) */
+        location.href = document.querySelector(".cart-link").href;
+      });
     });
   }
   var share = document.querySelector("[data-share]");

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import session
+from flask import g, session
 
 from storefront import session as cookie
-from storefront.sendy.models import OrderLine, Product, Store, Variant
+from storefront.sendy.models import Product, Store, Variant
 from storefront.services import catalog
 
 MAX_LINES = 20
@@ -69,6 +69,16 @@ class CartLine:
         return tuple(zip((o.name for o in self.product.options), self.variant.values, strict=False))
 
     @property
+    def title(self) -> str:
+        """The product's name (the SKU when the product is gone)."""
+        return self.product.name if self.product else self.sku
+
+    @property
+    def values(self) -> str:
+        """The chosen option values, e.g. "M / Navy" ("" for a product without variants)."""
+        return " / ".join(self.variant.values) if self.variant else ""
+
+    @property
     def name(self) -> str:
         """The product's name with the chosen values (the SKU when the product is gone)."""
         if self.product is None:
@@ -100,14 +110,6 @@ class Cart:
         """The sum of the orderable lines, in IQD."""
         return sum(line.total for line in self.orderable)
 
-    @property
-    def count(self) -> int:
-        """How many items the cart holds (all lines)."""
-        return sum(line.quantity for line in self.lines)
-
-    def order_lines(self) -> tuple[OrderLine, ...]:
-        """The orderable lines as Sendy order items."""
-        return tuple(OrderLine(line.sku, line.quantity) for line in self.orderable)
 
 
 def quantities(slug: str) -> dict[str, int]:
@@ -180,11 +182,6 @@ def remove(slug: str, sku: str) -> None:
     set_quantity(slug, sku, 0)
 
 
-def clear(slug: str) -> None:
-    """Empty the store's cart."""
-    _save(slug, {})
-
-
 def take_ordered(slug: str, ordered: dict[str, int]) -> None:
     """Take what an order holds out of the cart (SKU → quantity); what was added since stays."""
     items = quantities(slug)
@@ -193,13 +190,20 @@ def take_ordered(slug: str, ordered: dict[str, int]) -> None:
 
 
 def view(store: Store) -> Cart:
-    """The cart resolved against the store's current catalog."""
+    """The cart resolved against the store's current catalog (once per request and cart content:
+    the badge, the cookie and the page all ask)."""
     items = quantities(store.slug)
+    key = (store.slug, tuple(items.items()))
+    resolved: dict[tuple[object, ...], tuple[Store, Cart]] = g.setdefault("_carts", {})
+    known = resolved.get(key)
+    if known is not None and known[0] is store:  # (a store read again meanwhile is resolved anew)
+        return known[1]
     lines = []
     for sku, qty in items.items():
         found = catalog.find(store, sku)
         lines.append(CartLine(sku, qty, *found) if found else CartLine(sku, qty, None))
-    return Cart(tuple(lines))
+    resolved[key] = (store, Cart(tuple(lines)))
+    return resolved[key][1]
 
 
 def _clamp(quantity: int) -> int:

@@ -8,7 +8,10 @@ and workers lives in the state store (``storefront.state``), never in a cache or
   second waits for the first one's receipt instead of sending again;
 - ``receipt:<ref>`` — the placed order, re-read after the lock is taken;
 - ``uncertain:<ref>`` — an attempt whose answer was lost: the order may exist, so no new code
-  is sent for this checkout and no second order is risked, whichever browser asks;
+  is sent for this checkout and no second order is risked, whichever browser asks (``SPENT``
+  once Sendy then refused the code as used: only the store can tell);
+- ``sent:<ref>`` — the lines and value of the last order request, so a retry after a lost
+  answer repeats exactly that, whatever the cart holds now (deleted with the receipt);
 - ``otp:code:<store>:<phone>`` — which code was sent last, so every session counts its wrong
   tries against the same five.
 """
@@ -37,6 +40,7 @@ from storefront.state import state
 RECEIPT_TTL = 61 * 24 * 3600  # outlives the 60-day order-status link (services.orders)
 PLACING_TTL = 45
 WAIT_FOR_RECEIPT = 15.0
+SPENT = 2  # the value of ``uncertain:<ref>`` once the code was refused as used
 _KEY = "checkout"
 DETAIL_FIELDS = ("name", "phone", "province", "area", "address", "notes")
 
@@ -113,6 +117,10 @@ class CodeStep:
     wait: int
     maybe_placed: bool
     demo_code: str | None
+    #: the code was spent on an order whose answer was lost: only the store can tell now
+    spent: bool = False
+    #: after a lost answer: the lines and value sent then (what a retry repeats), else None
+    sent: tuple[tuple[ReceiptLine, ...], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,14 @@ class ReceiptLine:
     name: str
     quantity: int
     total: int
+    #: the chosen option values of a variant ("M / Navy"), shown apart from the name ("" when none;
+    #: receipts kept before this field carry them inside ``name``)
+    values: str = ""
+
+    @property
+    def title(self) -> str:
+        """The product's name (as ``CartLine.title``)."""
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -202,6 +218,11 @@ def maybe_placed(ref: str) -> bool:
     return state().get(f"uncertain:{ref}") is not None
 
 
+def code_spent(ref: str) -> bool:
+    """Whether, after a lost answer, Sendy refused the code as used: most likely by our own order."""
+    return state().get(f"uncertain:{ref}") == SPENT
+
+
 def request_code(store: Store, details: Details, ip: str, *, resend: bool = False) -> Pending:
     """Send a one-time code unless a live one was already sent to this phone."""
     key = api_key(store.slug)
@@ -254,8 +275,11 @@ def code_step(slug: str) -> CodeStep | None:
     sandbox = current_app.extensions.get("sandbox")
     if current_app.config.get("SANDBOX_DEMO") and sandbox is not None:
         demo_code = sandbox.last_otp(current.details.phone)
+    uncertain = maybe_placed(current.ref)
+    lines, value = _what_was_sent(current.ref) if uncertain else (None, 0)
     return CodeStep(current, display_phone(current.details.phone),
-                    limits.cooldown_left(slug, current.details.phone), maybe_placed(current.ref), demo_code)
+                    limits.cooldown_left(slug, current.details.phone), uncertain, demo_code,
+                    spent=uncertain and code_spent(current.ref), sent=(lines, value) if lines else None)
 
 
 def place_order(store: Store, cart: Cart, code: str) -> Receipt:
@@ -269,8 +293,8 @@ def place_order(store: Store, cart: Cart, code: str) -> Receipt:
     key = api_key(store.slug)
     if key is None:
         raise OrderingUnavailable()
-    if not cart.orderable:
-        raise EmptyCart()
+    if not cart.orderable and not (maybe_placed(current.ref) and _what_was_sent(current.ref)[0]):
+        raise EmptyCart()  # (a retry after a lost answer repeats what was sent, whatever the cart holds now)
     token = uuid.uuid4().hex
     if not state().add(f"placing:{current.ref}", token, PLACING_TTL):
         return _finish(store.slug, _wait_for(current.ref))
@@ -292,7 +316,7 @@ def _attempt(store: Store, cart: Cart, current: Pending, key: str, code: str) ->
     except SendyUnavailable as exc:
         metrics.ORDERS.labels("uncertain" if exc.maybe_processed else "failed").inc()
         if exc.maybe_processed:
-            state().set(f"uncertain:{current.ref}", 1, RECEIPT_TTL)
+            state().add(f"uncertain:{current.ref}", 1, RECEIPT_TTL)  # (never un-spends a spent code)
         else:
             limits.give_back_attempt(store.slug, phone, code_id)
         raise
@@ -303,11 +327,15 @@ def _attempt(store: Store, cart: Cart, current: Pending, key: str, code: str) ->
             limits.give_back_attempt(store.slug, phone, code_id)  # not a wrong code
             if exc.for_field("items"):
                 catalog.forget_store(store.slug)
+                if uncertain:  # what was sent then is refused now, yet the first request may have an order
+                    state().set(f"uncertain:{current.ref}", SPENT, RECEIPT_TTL)
+                    raise OrderMaybePlaced() from exc
                 raise CartChanged() from exc
         else:
             metrics.OTP_VERIFICATIONS.labels("wrong").inc()
-            if uncertain:
-                raise OrderMaybePlaced() from exc  # the code was most likely spent by our order
+            if uncertain:  # the code was most likely spent by our order
+                state().set(f"uncertain:{current.ref}", SPENT, RECEIPT_TTL)
+                raise OrderMaybePlaced() from exc
         raise
     except SendyError:
         metrics.ORDERS.labels("failed").inc()
@@ -339,7 +367,8 @@ def _send(store: Store, cart: Cart, current: Pending, key: str, code: str, uncer
     d = current.details
     lines, value = _what_was_sent(current.ref) if uncertain else (None, 0)
     if lines is None:
-        lines = tuple(ReceiptLine(line.sku, line.name, line.quantity, line.total) for line in cart.orderable)
+        lines = tuple(ReceiptLine(line.sku, line.title, line.quantity, line.total, line.values)
+                      for line in cart.orderable)
         value = cart.subtotal
         # kept before Sendy is asked: a retry under this reference must repeat it, line for line
         state().set(f"sent:{current.ref}", {"lines": [asdict(x) for x in lines], "value": value}, RECEIPT_TTL)
@@ -363,6 +392,7 @@ def _what_was_sent(ref: str) -> tuple[tuple[ReceiptLine, ...] | None, int]:
 
 
 def _keep(ref: str, receipt: Receipt) -> None:
+    state().delete(f"sent:{ref}")  # the receipt says it all now
     data = asdict(receipt)
     state().set(f"receipt:{ref}", data, RECEIPT_TTL)
     state().set(f"order:{receipt.store}:{receipt.public_id}", data, RECEIPT_TTL)
@@ -386,9 +416,9 @@ def _wait_for(ref: str) -> Receipt:
             if receipt is not None:
                 return receipt
             break
-    if maybe_placed(ref):
+    if maybe_placed(ref) and code_spent(ref):
         raise OrderMaybePlaced()
-    raise OrderInFlight()
+    raise OrderInFlight()  # (its answer was lost: the code page offers the safe retry)
 
 
 def _finish(slug: str, receipt: Receipt) -> Receipt:

@@ -79,8 +79,10 @@ def update() -> Response:
         return redirect(url_for("cart.show"), 303)
     if action in ("inc", "dec"):
         current = cart.quantities(g.slug).get(sku)
+        typed = parse_quantity(request.form.get("quantity"))  # a number typed, then − or + pressed
         if current is not None:
-            cart.set_quantity(g.slug, sku, max(1, current + (1 if action == "inc" else -1)))
+            start = typed if typed is not None and 1 <= typed <= cart.MAX_QUANTITY else current
+            cart.set_quantity(g.slug, sku, max(1, start + (1 if action == "inc" else -1)))
         return redirect(back, 303)
     quantity = parse_quantity(request.form.get("quantity"))
     if quantity is None or not 1 <= quantity <= cart.MAX_QUANTITY:

@@ -152,11 +152,18 @@ def _code_page(form: CodeForm, status: int, problem: str | None = None,
     step = checkout.code_step(g.slug)
     if step is None:  # the checkout ended meanwhile (placed from another tab)
         return _after_checkout()
+    final = final or step.spent  # (a reload shows the same page)
     if step.maybe_placed:
         problem = MAYBE_PLACED() if final else NOT_CONFIRMED()
+    lines: tuple[object, ...]
+    if step.sent:  # after a lost answer: what a retry will send, whatever the cart holds now
+        lines, value = step.sent
+    else:
+        shown = cart.view(g.store)
+        lines, value = shown.orderable, shown.subtotal
     return render_template("checkout/code.html", form=form, pending=step.pending, wait=step.wait,
                            phone=step.phone, demo_code=step.demo_code, maybe_placed=step.maybe_placed,
-                           final=final, problem=problem, cart=cart.view(g.store)), status
+                           final=final, problem=problem, lines=lines, subtotal=value), status
 
 
 def _resend() -> ResponseReturnValue:

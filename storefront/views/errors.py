@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -50,8 +50,10 @@ def _posted() -> bool:
 
 def retry_url() -> str | None:
     """Where "Try again" leads: this URL for a GET; after a POST, the page the form was on (same site only)."""
-    if not _posted():
-        return _local(localize(request.full_path.rstrip("?")))
+    if not _posted():  # the path re-quoted as it came (request.path is decoded: %3F would become a query)
+        path = quote(request.path, safe="/:@!$&'()*+,;=")
+        query = quote(request.query_string, safe="=&+%/:@!$'()*,;?")
+        return _local(localize(f"{path}?{query}" if query else path))
     referrer = urlsplit(request.referrer or "")
     if referrer.scheme in ("http", "https") and referrer.netloc == request.host:
         return _local(referrer.path + (f"?{referrer.query}" if referrer.query else ""))

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from storefront import seo, templating
 from storefront.i18n import DEFAULT_LANG, LOCALES, current_locale
 from storefront.images.pictures import image_url
+from storefront.sendy.models import language_code
 from storefront.views import common
 
 bp = Blueprint("site", __name__)
@@ -36,7 +37,7 @@ def index() -> str:
 def _card(store: dict[str, str]) -> dict[str, Any]:
     """What a store's card shows: its name and niche in its own language, and its logo."""
     return {"slug": store["slug"], "name": store["name"], "about": store.get("about", "").split("\n")[0],
-            "lang": LOCALES.get(store["language"], LOCALES[DEFAULT_LANG]).tag,
+            "lang": LOCALES[language_code(store["language"]) or DEFAULT_LANG].tag,  # as the client reads it
             "logo": _logo(store["slug"], store.get("logo_url", "")), "initial": store["name"][:1].upper()}
 
 
