@@ -225,31 +225,12 @@ def tracking(run: Run) -> None:
     run.shoot("tracking")
 
 
-def about(run: Run) -> None:
-    run.go(run.url(STORE, "about"))
-    run.shoot("about")
-
-
-def faq(run: Run) -> None:
-    run.go(run.url(STORE, "faq"))
-    run.shoot("faq")
-
-
-def policy(run: Run) -> None:
-    run.go(run.url(STORE, "policies/shipping"))
-    run.shoot("policy")
-
-
-def missing_product(run: Run) -> None:
-    """A product that does not exist (a 404 that still shows the store)."""
-    run.go(run.url(STORE, "p/NOPE"))
-    run.shoot("404-product")
-
-
-def missing_store(run: Run) -> None:
-    """A store that does not exist."""
-    run.go(run.url("nope-store"))
-    run.shoot("404-store")
+def page_at(name: str, slug: str, path: str = "") -> Callable[[Run], None]:
+    """A step that only opens one address and shoots it."""
+    def step(run: Run) -> None:
+        run.go(run.url(slug, path))
+        run.shoot(name)
+    return step
 
 
 def whatsapp_cart(run: Run) -> None:
@@ -272,8 +253,10 @@ STEPS = [
     Step("index", index), Step("home", home), Step("category", category), Step("search", search),
     Step("product", product), Step("cart", cart), Step("checkout", checkout, ("cart",)),
     Step("code", code, ("checkout",)), Step("confirmation", confirmation, ("code",)),
-    Step("tracking", tracking, ("confirmation",)), Step("about", about), Step("faq", faq),
-    Step("policy", policy), Step("404-product", missing_product), Step("404-store", missing_store),
+    Step("tracking", tracking, ("confirmation",)), Step("about", page_at("about", STORE, "about")),
+    Step("faq", page_at("faq", STORE, "faq")), Step("policy", page_at("policy", STORE, "policies/shipping")),
+    Step("404-product", page_at("404-product", STORE, "p/NOPE")),  # a vanished product: still the store
+    Step("404-store", page_at("404-store", "nope-store")),
     Step("cart-whatsapp", whatsapp_cart),
 ]
 NAMES = [step.name for step in STEPS]
