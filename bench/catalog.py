@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT))
 from werkzeug.test import Client  # noqa: E402
 
 from storefront import create_app  # noqa: E402
-from storefront.sendy.client import parse_store  # noqa: E402
 from storefront.sendy.sandbox import Sandbox  # noqa: E402
 from storefront.sendy.sandbox.generated import big_store  # noqa: E402
+from storefront.sendy.wire import parse_store  # noqa: E402
 from storefront.services.catalog import LOCAL_TTL  # noqa: E402
 from storefront.services.index import StoreIndex  # noqa: E402
 

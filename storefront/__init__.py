@@ -11,13 +11,16 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from storefront import hosts, i18n, images, metrics, observability, page_cache, security, session, state
+from storefront import images
 from storefront.config import ENV_NAMES, Settings, load_settings
 from storefront.extensions import babel, cache, compress, csrf
-from storefront.hosts import StorefrontFlask
+from storefront.runtime import metrics, observability, session, state
 from storefront.sendy import SendyClient
 from storefront.services import limits
 from storefront.services import sendy as sendy_service
+from storefront.web import i18n, security
+from storefront.wsgi import hosts, page_cache
+from storefront.wsgi.hosts import StorefrontFlask
 
 ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_URL = "http://sendy.sandbox"

@@ -222,7 +222,7 @@ def install_clock(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> Clock:
     """Jump ahead in time without sleeping: code limits, code expiry and Sendy's own clock."""
     fake = Clock()
     for module in ("limits.storage.memory", "storefront.services.limits",
-                   "storefront.services.checkout", "storefront.state"):
+                   "storefront.services.checkout", "storefront.runtime.state"):
         monkeypatch.setattr(f"{module}.time", fake)
     monkeypatch.setattr(sandbox, "clock", fake.time)
     return fake
@@ -243,7 +243,7 @@ def iqd(amount: int, lang: str) -> str:
     """An IQD amount as the page shows it in ``lang`` (the app's own ``money`` filter)."""
     from flask import g
 
-    from storefront.templating import money
+    from storefront.web.templating import money
 
     with _FORMAT_APP.app_context():
         g.lang = lang

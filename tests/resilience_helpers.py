@@ -22,10 +22,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from storefront import create_app
 from storefront.extensions import cache
-from storefront.i18n import LOCALES
 from storefront.sendy.sandbox import Sandbox
 from storefront.services import catalog
 from storefront.services.sendy import invalidate
+from storefront.web.i18n import LOCALES
 
 SECRET = "resilience-" + "k" * 40
 #: What a crash would leak into a page: Python's traceback and Werkzeug's debugger.
@@ -182,7 +182,7 @@ def later(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox, seconds: float) -> 
     """Jump ``seconds`` ahead for the code limits, the checkout and Sendy's own clock."""
     moved = _Later(seconds)
     for module in ("limits.storage.memory", "storefront.services.limits",
-                   "storefront.services.checkout", "storefront.state"):
+                   "storefront.services.checkout", "storefront.runtime.state"):
         monkeypatch.setattr(f"{module}.time", moved)
     monkeypatch.setattr(sandbox, "clock", moved.time)
 

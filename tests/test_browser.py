@@ -17,8 +17,8 @@ import pytest
 from resilience_helpers import serve_wsgi, stop
 
 from storefront import create_app
-from storefront.digits import ascii_digits
 from storefront.sendy.sandbox import Sandbox
+from storefront.services.digits import ascii_digits
 
 pytestmark = pytest.mark.browser
 

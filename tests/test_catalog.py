@@ -14,9 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from storefront import create_app
-from storefront.sendy.client import parse_store
 from storefront.sendy.sandbox import Sandbox
 from storefront.sendy.sandbox.generated import big_store
+from storefront.sendy.wire import parse_store
 from storefront.services import catalog
 from storefront.services.catalog import PER_PAGE
 from storefront.services.index import StoreIndex
@@ -230,7 +230,7 @@ def test_a_store_is_indexed_once_per_change(shop: tuple[FlaskClient, Flask, Sand
 
 # -- sitemaps --------------------------------------------------------------------------------
 def test_a_sitemap_index_lists_parts_within_the_protocol_limits(site: FlaskClient, monkeypatch) -> None:
-    from storefront import seo
+    from storefront.web import seo
 
     monkeypatch.setattr(seo, "SITEMAP_PRODUCTS", 400)
     index = ET.fromstring(site.get(f"/{BIG}/sitemap.xml").get_data())  # noqa: S314 - our own output

@@ -244,7 +244,7 @@ def test_a_second_click_waiting_on_a_lost_answer_still_offers_the_safe_retry(app
 
     from checkout_helpers import session_of
 
-    from storefront.state import state
+    from storefront.runtime.state import state
 
     base = url(FLORA, "en")
     code = _lost_answer(client, sandbox, base)

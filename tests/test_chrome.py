@@ -13,8 +13,8 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 
 from storefront.config import ConfigError, load_settings
-from storefront.sendy.client import SOCIAL_NETWORKS
 from storefront.sendy.sandbox import Sandbox
+from storefront.sendy.wire import SOCIAL_NETWORKS
 from storefront.services import catalog
 
 EN = {"Accept-Language": "en"}

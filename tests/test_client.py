@@ -25,9 +25,9 @@ from storefront.sendy import (
     SendyRejected,
     SendyUnavailable,
 )
-from storefront.sendy.client import parse_order, parse_store
 from storefront.sendy.models import OrderLine, OrderRequest
 from storefront.sendy.sandbox import Sandbox, serve_in_thread
+from storefront.sendy.wire import parse_order, parse_store
 
 FLORA = "flora-baghdad"
 FLORA_KEY = "flora01.sk_sandbox_flora_3f9c2b7e1d"

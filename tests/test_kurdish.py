@@ -22,9 +22,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, format_timedelta, gettext, ngettext
 
-from storefront.sendy.client import parse_store
 from storefront.sendy.models import language_code
 from storefront.sendy.sandbox import Sandbox
+from storefront.sendy.wire import parse_store
 
 SLEMANI = "slemani-honey"  # Kurdish-first demo store in Sulaymaniyah, with an API key
 COMB = "SLM-HNY-COMB"  # in stock, 55,000 IQD (was 60,000)

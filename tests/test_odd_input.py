@@ -39,9 +39,9 @@ from conftest import FLORA, PHONE, make_app
 from flask import Flask
 from flask.testing import FlaskClient
 
-from storefront.digits import ascii_digits, parse_quantity, strict_digits
-from storefront.sendy.client import MAX_PRICE, parse_store
 from storefront.sendy.sandbox import Sandbox
+from storefront.sendy.wire import MAX_PRICE, parse_store
+from storefront.services.digits import ascii_digits, parse_quantity, strict_digits
 from storefront.services.phone import PhoneError, normalize_phone
 
 ROSE = "FLR-ROSE-12"  # in stock at flora-baghdad (Arabic-first)
@@ -175,7 +175,7 @@ def test_phone_errors_carry_a_kind_without_any_request(typed: str, kind: str) ->
 
 
 def test_the_phone_service_does_not_import_the_forms() -> None:
-    code = "import sys, storefront.services.phone; print('storefront.forms' in sys.modules)"
+    code = "import sys, storefront.services.phone; print('storefront.web.forms' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).resolve().parents[1])
     assert result.stdout.strip() == "False"

@@ -26,10 +26,10 @@ from flask import Flask
 from resilience_helpers import assert_sane, redis_server
 
 from storefront.extensions import cache
+from storefront.runtime.state import state
 from storefront.sendy.models import Courier, Order, StatusChange
 from storefront.sendy.sandbox import Sandbox
 from storefront.services import orders
-from storefront.state import state
 
 SKU = {FLORA: "FLR-ROSE-12", TIGRIS: "TGR-CHG-20W"}
 NAME = {FLORA: "باقة 12 وردة جوري حمراء", TIGRIS: "20W USB-C Fast Charger"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import string
 
-from storefront import session as session_budget
+from storefront.runtime import session as session_budget
 from storefront.services import catalog
 from tests.conftest import FLORA
 

@@ -19,8 +19,8 @@ from checkout_helpers import (
 from conftest import FLORA, PHONE, TIGRIS
 from flask_babel import force_locale
 
-from storefront.forms import PHONE_MESSAGES
 from storefront.services.phone import PhoneError, display_phone, normalize_phone
+from storefront.web.forms import PHONE_MESSAGES
 
 ACCEPTED = [
     "07701234567",

@@ -25,9 +25,9 @@ from checkout_helpers import (
 from flask import Flask
 from flask.testing import FlaskClient
 
-from storefront.sendy.client import MAX_VARIANTS, parse_store
 from storefront.sendy.models import Product
 from storefront.sendy.sandbox import Sandbox
+from storefront.sendy.wire import MAX_VARIANTS, parse_store
 
 LAYLA = "layla-boutique"  # Arabic-first clothing boutique (demo seed)
 SHOES = "rafidain-shoes"  # Arabic-first shoe shop (demo seed)

@@ -24,12 +24,12 @@ from cachelib import SimpleCache
 from flask import Flask, current_app
 from PIL import Image
 
-from storefront import metrics
 from storefront.extensions import cache
 from storefront.images import process
 from storefront.images.diskcache import DiskCache
 from storefront.images.sources import Fetcher, SourceError, read_static, static_file
 from storefront.images.urls import FORMATS, KeyMaps, Variant
+from storefront.runtime import metrics
 from storefront.services import catalog
 
 log = logging.getLogger("storefront.images")

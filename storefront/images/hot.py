@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from storefront import metrics, security
 from storefront.images.urls import MAP_TTL
-from storefront.observability import request_id
+from storefront.runtime import metrics
+from storefront.runtime.observability import request_id
+from storefront.web import security
 
 FOREVER = "public, max-age=31536000, immutable"
 MAX_ENTRIES = 20_000

@@ -14,7 +14,7 @@ from flask import Flask, g, url_for
 
 from storefront.extensions import cache
 from storefront.images.urls import OG_SIZE, key_for, store_sources
-from storefront.templating import absolute
+from storefront.web.templating import absolute
 
 IMAGE_ENDPOINT = "images.image"
 

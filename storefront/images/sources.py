@@ -23,7 +23,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 
-from storefront.hosts import format_host
+from storefront.wsgi.hosts import format_host
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_REDIRECTS = 3

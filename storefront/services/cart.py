@@ -2,7 +2,7 @@
 
 The session holds only SKUs and quantities; names, prices and availability are read
 from the current catalog on every render, so a cart never shows a stale price. Its size
-is kept within the cookie's budget by ``storefront.session``.
+is kept within the cookie's budget by ``storefront.runtime.session``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import g, session
 
-from storefront import session as cookie
+from storefront.runtime import session as cookie
 from storefront.sendy.models import Product, Store, Variant
 from storefront.services import catalog
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from flask import current_app, g
 
-from storefront import page_cache
 from storefront.sendy import SendyNotFound
 from storefront.sendy.models import Category, Product, Store, Variant
 from storefront.services.index import SORTS, StoreIndex
 from storefront.services.search import words
 from storefront.services.sendy import cached, client, invalidate
+from storefront.wsgi import page_cache
 
 STORE_TTL = 60
 #: Seconds a process serves its indexed copy of a store before re-reading the shared cache.

@@ -2,7 +2,7 @@
 
 The checkout in progress (its ``externalRef``, the shopper's details, the code sent) lives in
 the signed session, so any worker can continue it. Everything that must hold across requests
-and workers lives in the state store (``storefront.state``), never in a cache or a cookie:
+and workers lives in the state store (``storefront.runtime.state``), never in a cache or a cookie:
 
 - ``placing:<ref>`` — a lock: one request at a time sends this checkout's order; whoever comes
   second waits for the first one's receipt instead of sending again;
@@ -25,9 +25,10 @@ from typing import Any
 
 from flask import current_app, session
 
-from storefront import metrics
-from storefront import session as cookie
 from storefront.config import OtpBudgets
+from storefront.runtime import metrics
+from storefront.runtime import session as cookie
+from storefront.runtime.state import state
 from storefront.sendy import SendyError, SendyRejected, SendyUnavailable
 from storefront.sendy.models import OrderLine, OrderRequest, OtpTicket, Store
 from storefront.services import cart as cart_service
@@ -35,7 +36,6 @@ from storefront.services import catalog, limits
 from storefront.services.cart import Cart
 from storefront.services.phone import display_phone
 from storefront.services.sendy import client
-from storefront.state import state
 
 RECEIPT_TTL = 61 * 24 * 3600  # outlives the 60-day order-status link (services.orders)
 PLACING_TTL = 45

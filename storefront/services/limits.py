@@ -30,9 +30,9 @@ from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from storefront import metrics
 from storefront.config import OtpBudgets
-from storefront.state import state
+from storefront.runtime import metrics
+from storefront.runtime.state import state
 
 #: Seconds between two codes to one phone: the one source of truth for the resend countdown.
 RESEND_COOLDOWN = 60

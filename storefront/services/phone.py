@@ -1,6 +1,6 @@
 """Service layer: Iraqi mobile numbers, however the shopper types them.
 
-Errors are typed (``PhoneError.kind``); the view boundary (``storefront.forms``) words them.
+Errors are typed (``PhoneError.kind``); the view boundary (``storefront.web.forms``) words them.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Literal
 
 import phonenumbers
 
-from storefront.digits import strict_digits
+from storefront.services.digits import strict_digits
 
 PhoneErrorKind = Literal["empty", "format", "not_iraqi", "not_mobile"]
 _SEPARATORS = str.maketrans("", "", " -–—()./\u200e\u200f\u202a\u202b\u202c\u00a0")

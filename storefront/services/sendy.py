@@ -17,8 +17,8 @@ from typing import TypeVar
 from cachelib import SimpleCache
 from flask import Flask, current_app
 
-from storefront import metrics
 from storefront.extensions import cache
+from storefront.runtime import metrics
 from storefront.sendy import SendyClient, SendyNotFound, SendyUnavailable
 
 log = logging.getLogger("storefront.services")

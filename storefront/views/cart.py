@@ -8,12 +8,12 @@ from flask import abort, flash, g, jsonify, redirect, render_template, request, 
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from storefront.digits import parse_quantity
 from storefront.extensions import csrf
-from storefront.i18n import store_route
 from storefront.services import cart, checkout
+from storefront.services.digits import parse_quantity
 from storefront.views.common import store_blueprint
 from storefront.views.safety import same_origin
+from storefront.web.i18n import store_route
 
 bp = store_blueprint("cart", __name__, private=True)
 

@@ -11,8 +11,6 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from storefront.forms import CheckoutForm, CodeForm
-from storefront.i18n import store_route
 from storefront.sendy import (
     SendyError,
     SendyForbidden,
@@ -22,6 +20,8 @@ from storefront.sendy import (
 )
 from storefront.services import addresses, cart, checkout, limits
 from storefront.views.common import store_blueprint
+from storefront.web.forms import CheckoutForm, CodeForm
+from storefront.web.i18n import store_route
 
 bp = store_blueprint("checkout", __name__, private=True)
 log = logging.getLogger("storefront.checkout")

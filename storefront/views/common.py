@@ -11,10 +11,10 @@ from flask import Blueprint, Flask, abort, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from storefront.config import SLUG
-from storefront.i18n import LOCALIZED_ENDPOINTS
 from storefront.sendy import SendyNotFound, SendyUnavailable
 from storefront.services import cart, catalog
-from storefront.templating import page_url
+from storefront.web.i18n import LOCALIZED_ENDPOINTS
+from storefront.web.templating import page_url
 
 CART_COOKIE = "sf_cart"
 PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from storefront.hosts import localize
 from storefront.views import common
+from storefront.wsgi.hosts import localize
 
 log = logging.getLogger("storefront.errors")
 

@@ -15,12 +15,12 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from storefront.i18n import current_locale, store_route
 from storefront.services import orders
 from storefront.services.checkout import Receipt
-from storefront.templating import absolute
 from storefront.views.common import store_blueprint
 from storefront.views.errors import render_error
+from storefront.web.i18n import current_locale, store_route
+from storefront.web.templating import absolute
 
 bp = store_blueprint("orders", __name__, private=True)
 #: Iraq keeps UTC+3 all year (no daylight saving time since 2008).

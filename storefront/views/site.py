@@ -8,11 +8,11 @@ from flask import Blueprint, Flask, current_app, make_response, redirect, render
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from storefront import seo, templating
-from storefront.i18n import DEFAULT_LANG, LOCALES, current_locale
 from storefront.images.pictures import image_url
 from storefront.sendy.models import language_code
 from storefront.views import common
+from storefront.web import seo, templating
+from storefront.web.i18n import DEFAULT_LANG, LOCALES, current_locale
 
 bp = Blueprint("site", __name__)
 

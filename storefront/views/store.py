@@ -10,15 +10,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from storefront.i18n import LANG_COOKIE, LOCALES, store_route
-from storefront.page_cache import CACHEABLE_ARGS
-from storefront.picker import product_view
 from storefront.sendy.models import Product
-from storefront.seo import sitemap_parts, sitemap_urls
 from storefront.services import catalog
-from storefront.templating import page_url
 from storefront.views.common import store_blueprint
 from storefront.views.safety import safe_next
+from storefront.web.i18n import LANG_COOKIE, LOCALES, store_route
+from storefront.web.picker import product_view
+from storefront.web.seo import sitemap_parts, sitemap_urls
+from storefront.web.templating import page_url
+from storefront.wsgi.page_cache import CACHEABLE_ARGS
 
 bp = store_blueprint("store", __name__)
 #: The cacheable query arguments (page_cache.CACHEABLE_ARGS) each page reads; any other is a 404,

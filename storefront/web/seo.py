@@ -9,11 +9,11 @@ from urllib.parse import quote
 from flask import Flask, g, url_for
 from flask_babel import lazy_gettext as _l
 
-from storefront.i18n import LOCALES
 from storefront.images.pictures import shared_image
-from storefront.picker import option_kind
 from storefront.sendy.models import Product, Store, Variant
-from storefront.templating import absolute
+from storefront.web.i18n import LOCALES
+from storefront.web.picker import option_kind
+from storefront.web.templating import absolute
 
 #: Products per child sitemap: one URL per language each (three), far within the protocol's
 #: 50,000 URLs and 50 MB per file.

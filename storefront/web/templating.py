@@ -13,10 +13,10 @@ from flask import Flask, g, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from storefront.hosts import canonical
-from storefront.i18n import LOCALES, current_locale
 from storefront.sendy.models import Product, Store
 from storefront.services.cart import CartLine
+from storefront.web.i18n import LOCALES, current_locale
+from storefront.wsgi.hosts import canonical
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _CURRENCY_SPACING = re.compile(r"([A-Za-z])(\d)")

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, g, has_request_context, jsonify, request
 from werkzeug.wrappers import Response
 
-from storefront import metrics
+from storefront.runtime import metrics
 
 bp = Blueprint("health", __name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")

@@ -33,10 +33,10 @@ from cachelib import SimpleCache
 from flask import Flask, current_app
 from werkzeug.http import parse_accept_header
 
-from storefront import metrics
 from storefront.config import SLUG
-from storefront.observability import ROUTE, request_id
-from storefront.state import State
+from storefront.runtime import metrics
+from storefront.runtime.observability import ROUTE, request_id
+from storefront.runtime.state import State
 
 PAGE_TTL = 60
 LOCAL_TTL = 5

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from storefront.sendy.models import Option, Product, Variant
 from storefront.services.search import fold
-from storefront.templating import money
+from storefront.web.templating import money
 
 #: Values longer than this are laid out one per row instead of as chips.
 SHORT_VALUE = 14

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from storefront.digits import strict_digits
+from storefront.services.digits import strict_digits
 from storefront.services.phone import PhoneError, normalize_phone
 
 #: What the shopper reads for each kind of PhoneError (the service never words its errors).
