@@ -60,6 +60,7 @@ redis:
 lint: test-tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy storefront
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo .pytest_cache

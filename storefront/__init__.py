@@ -14,16 +14,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from storefront import images
 from storefront.config import ENV_NAMES, Settings, load_settings
 from storefront.extensions import babel, cache, compress, csrf
-from storefront.runtime import metrics, observability, session, state
+from storefront.runtime import observability, session, state
+from storefront.runtime.clock import Clock
 from storefront.sendy import SendyClient
 from storefront.services import limits
 from storefront.services import sendy as sendy_service
 from storefront.web import i18n, security
 from storefront.wsgi import hosts, page_cache
+from storefront.wsgi.domains import StaticDomains
 from storefront.wsgi.hosts import StorefrontFlask
 
 ROOT = Path(__file__).resolve().parent.parent
-SANDBOX_URL = "http://sendy.sandbox"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -38,30 +39,39 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(_flask_config(settings))
     app.config.update({k: v for k, v in overrides.items() if k not in ENV_NAMES})
     app.extensions["settings"] = settings
+    app.extensions["clock"] = app.config.get("CLOCK") or Clock()
 
     _init_sendy(app, settings)
     i18n.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
                    default_translation_directories=str(ROOT / "translations"))
     observability.init_app(app, json_logs=settings.json_logs)  # request ids before CSRF runs
-    metrics.init_app(app)
     cache.init_app(app)
     csrf.init_app(app)
     session.init_app(app)
     state.init_app(app, settings.redis_url)
     limits.init_app(app, settings.redis_url)
     sendy_service.init_app(app)
-    page_cache.init_app(app, shared=bool(settings.redis_url))
-    images.init_app(app, settings.image_hosts, settings.image_cache_dir, settings.image_cache_mb)
     _register_views(app)
     security.init_app(app)
     compress.init_app(app)
     app.after_request(_close_streamed_body)
-    hosts.init_app(app, settings.store_domains, settings.platform_hosts)
-    if settings.trusted_proxies:
+    _wrap(app, settings)
+    return app
+
+
+def _wrap(app: Flask, settings: Settings) -> None:
+    """The WSGI layers, innermost first (docs/architecture.md): a request meets them in reverse order."""
+    from storefront import views
+
+    page_cache.init_app(app, shared=bool(settings.redis_url))  # public catalog pages replayed from memory
+    images.init_app(app, settings.image_hosts, settings.image_cache_dir,  # made images served from disk
+                    settings.image_cache_mb)
+    hosts.init_app(app, StaticDomains(settings.store_domains), settings.platform_hosts,  # hosts and domains
+                   any_host=views.ANY_HOST, site_wide=views.SITE_WIDE)
+    if settings.trusted_proxies:  # the client's address, scheme and host as the proxy saw them
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
-    return app
 
 
 def _flask_config(settings: Settings) -> dict[str, Any]:
@@ -89,19 +99,18 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
 
 def _init_sendy(app: Flask, settings: Settings) -> None:
     transport = app.config.get("SENDY_TRANSPORT")
-    base_url = settings.sendy_base_url
+    base_url = settings.sendy_base_url or ""
     api_keys = dict(settings.api_keys)
-    if settings.sandbox:
-        from storefront.sendy.sandbox import Sandbox
+    if settings.sandbox:  # the demo: the sandbox stands in for Sendy
+        from storefront import demo
 
-        sandbox = app.config.get("SANDBOX") or Sandbox(settings.sandbox_data, demo=True)
-        app.extensions["sandbox"] = sandbox
-        transport = transport or sandbox.transport()
-        base_url = SANDBOX_URL
-        api_keys = {**sandbox.demo_api_keys(), **api_keys}
+        sandbox_transport, demo_keys = demo.init_app(app, settings.sandbox_data)
+        transport = transport or sandbox_transport
+        base_url = demo.SANDBOX_URL
+        api_keys = {**demo_keys, **api_keys}
     app.extensions["api_keys"] = api_keys
     app.extensions["sendy"] = SendyClient(
-        base_url or SANDBOX_URL, transport=transport, timeout=settings.sendy_timeout,
+        base_url, transport=transport, timeout=settings.sendy_timeout,
         retries=app.config.get("SENDY_RETRIES", 2), backoff=app.config.get("SENDY_BACKOFF", 0.2),
         read_budget=app.config.get("SENDY_READ_BUDGET", 3.0),
         concurrency=app.config.get("SENDY_CONCURRENCY", 2),
@@ -109,16 +118,14 @@ def _init_sendy(app: Flask, settings: Settings) -> None:
 
 
 def _register_views(app: Flask) -> None:
-    from storefront.sendy.sandbox.cli import sandbox_cli
-    from storefront.views import cart, checkout, errors, orders, site, store
-    from storefront.views import images as image_views
+    from storefront import demo, views
+    from storefront.views import errors, site
 
     errors.init_app(app)
     site.init_app(app)
-    for module in (site, store, cart, checkout, orders):
-        app.register_blueprint(module.bp)
-    app.register_blueprint(image_views.bp)
-    app.cli.add_command(sandbox_cli)
+    for bp in views.BLUEPRINTS:
+        app.register_blueprint(bp)
+    demo.init_cli(app)
 
 
 def _close_streamed_body(response: Response) -> Response:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from storefront.web.i18n import LOCALES
+from storefront.sendy.models import LANGUAGES
 from storefront.wsgi.hosts import format_host, parse_host
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -359,9 +359,9 @@ def _platform_names(value: Any) -> dict[str, str]:
         if not match:
             raise ConfigError(f"PLATFORM_NAME: {part!r} is not <language>=<name>, e.g. {_PLATFORM_EXAMPLE}")
         code = match.group(1).lower()
-        if code != "*" and code not in LOCALES:
+        if code != "*" and code not in LANGUAGES:
             raise ConfigError(f"PLATFORM_NAME: {match.group(1)!r} is not a language of the storefront "
-                              f"({', '.join(LOCALES)}, or * for the others).")
+                              f"({', '.join(LANGUAGES)}, or * for the others).")
         if code in names:
             raise ConfigError(f"PLATFORM_NAME: the name for {code!r} is given twice.")
         names[code] = _brand_name(f"PLATFORM_NAME ({code})", match.group(2).strip())

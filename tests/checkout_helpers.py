@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import html
 import re
-import time as _real_time
 from typing import Any
 
 import pytest
-from conftest import PHONE, share_compiled_templates, submit  # noqa: F401 - re-exported
+from conftest import PHONE, current_clock, share_compiled_templates, submit  # noqa: F401 - re-exported
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
 
+from storefront.runtime.clock import Clock
 from storefront.sendy.sandbox import Sandbox
 
 ORIGIN = "http://localhost"
@@ -202,30 +202,13 @@ def sendy_calls(sandbox: Sandbox, path: str) -> int:
 
 
 # -- time control for the code limits --------------------------------------------------------
-class Clock:
-    """``time`` for the limiter, the checkout and the sandbox, with a settable offset."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def time(self) -> float:
-        return _real_time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(_real_time, name)  # sleep, monotonic… stay real
-
-
 def install_clock(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> Clock:
-    """Jump ahead in time without sleeping: code limits, code expiry and Sendy's own clock."""
-    fake = Clock()
-    for module in ("limits.storage.memory", "storefront.services.limits",
-                   "storefront.services.checkout", "storefront.runtime.state"):
-        monkeypatch.setattr(f"{module}.time", fake)
-    monkeypatch.setattr(sandbox, "clock", fake.time)
-    return fake
+    """Jump ahead in time without sleeping: the apps' injected clock (code limits, code expiry), the
+    limits library's memory storage (it reads ``time`` itself) and Sendy's own clock."""
+    clock = current_clock()
+    monkeypatch.setattr("limits.storage.memory.time", clock)
+    monkeypatch.setattr(sandbox, "clock", clock.time)
+    return clock
 
 
 def ntr(app: Flask, lang: str, singular: str, plural: str, num: int) -> str:

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from jinja2.bccache import Bucket, BytecodeCache
 
 from storefront import create_app
+from storefront.runtime.clock import Clock
 from storefront.sendy.sandbox import Sandbox
 
 FLORA = "flora-baghdad"  # Arabic-first demo store, has an API key
@@ -53,9 +54,26 @@ def sandbox() -> Iterator[Sandbox]:
     yield Sandbox(demo=False)
 
 
+#: This test's clock: every app ``make_app`` builds in one test shares it (see ``test_clock``).
+_CLOCK: list[Clock] = []
+
+
+@pytest.fixture(autouse=True)
+def test_clock() -> Iterator[Clock]:
+    """A clock per test, injected into the apps it builds: tests move it ahead instead of patching ``time``."""
+    _CLOCK.append(Clock())
+    yield _CLOCK[-1]
+    _CLOCK.pop()
+
+
+def current_clock() -> Clock:
+    """The running test's clock (a fresh one outside a test)."""
+    return _CLOCK[-1] if _CLOCK else Clock()
+
+
 def make_app(sandbox: Sandbox, **config: Any) -> Flask:
     """The storefront on ``sandbox``, CSRF on, retries without sleeping, with ``config`` on top."""
-    app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0, **config})
+    app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0, "CLOCK": current_clock(), **config})
     share_compiled_templates(app)
     return app
 

@@ -17,13 +17,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from conftest import current_clock
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from storefront import create_app
 from storefront.extensions import cache
 from storefront.sendy.sandbox import Sandbox
-from storefront.services import catalog
+from storefront.services import caches
 from storefront.services.sendy import invalidate
 from storefront.web.i18n import LOCALES
 
@@ -71,7 +72,7 @@ def expire(app: Flask, endpoint: str, slug: str, province: str = "BG") -> None:
     """Let the fresh copy behind a Sendy endpoint expire (the stale copy stays)."""
     with app.app_context():
         if endpoint == "storefront":
-            catalog.forget_store(slug)
+            caches.forget_store(slug)
         elif endpoint == "provinces":
             invalidate("provinces")
         elif endpoint == "areas":
@@ -91,6 +92,7 @@ def http_app(sendy_url: str, sandbox: Sandbox, **extra: Any) -> Flask:
         "SENDY_TIMEOUT": "1",
         "SENDY_BACKOFF": 0.0,
         "TESTING": True,
+        "CLOCK": current_clock(),
     }
     config.update(extra)
     return create_app(config)
@@ -165,26 +167,12 @@ def at_once(actions: list[Callable[[], Any]]) -> list[Any]:
     return results
 
 
-class _Later:
-    """``time`` moved ahead by a fixed number of seconds (``sleep``, ``monotonic`` stay real)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-    def time(self) -> float:
-        return time.time() + self.seconds
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(time, name)
-
-
 def later(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox, seconds: float) -> None:
-    """Jump ``seconds`` ahead for the code limits, the checkout and Sendy's own clock."""
-    moved = _Later(seconds)
-    for module in ("limits.storage.memory", "storefront.services.limits",
-                   "storefront.services.checkout", "storefront.runtime.state"):
-        monkeypatch.setattr(f"{module}.time", moved)
-    monkeypatch.setattr(sandbox, "clock", moved.time)
+    """Jump ``seconds`` ahead for the code limits, the checkout and Sendy's own clock (the injected clock)."""
+    clock = current_clock()
+    clock.advance(seconds)
+    monkeypatch.setattr("limits.storage.memory.time", clock)  # the limits library reads ``time`` itself
+    monkeypatch.setattr(sandbox, "clock", clock.time)
 
 
 def orders_by_ref(sandbox: Sandbox) -> dict[str, list[Mapping[str, Any]]]:

@@ -37,7 +37,7 @@ from flask.testing import FlaskClient
 from storefront.config import load_settings
 from storefront.sendy.errors import SendyRejected
 from storefront.sendy.sandbox import Sandbox
-from storefront.services import catalog, checkout
+from storefront.services import caches, catalog, checkout
 
 ROSES, SUNFLOWERS = "FLR-ROSE-12", "FLR-SUNF-07"
 SCRIPT = '"><script>alert(1)</script>'
@@ -230,7 +230,7 @@ def test_the_badge_and_its_cookie_drop_lines_that_sold_out_or_vanished(app: Flas
     next(p for p in sandbox.state.stores[TIGRIS].storefront["products"]
          if p["sku"] == "TGR-CHG-20W")["inStock"] = False
     with app.app_context():
-        catalog.forget_store(TIGRIS)
+        caches.forget_store(TIGRIS)
     page = client.get(f"{base}/cart")
     assert '<span class="badge">' not in body(page)  # nothing orderable: no number
     assert any(c.startswith("sf_cart=;") and "Expires=Thu, 01 Jan 1970" in c

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from storefront.extensions import cache
 from storefront.sendy import SendyUnavailable
 from storefront.sendy.sandbox import Sandbox
-from storefront.services import addresses, catalog
+from storefront.services import addresses, caches
 from storefront.services.sendy import invalidate
 
 STOREFRONT = "/api/v1/public/storefronts/{}"
@@ -30,7 +30,7 @@ def sendy_calls(sandbox: Sandbox, path: str) -> int:
 def forget(app: Flask, slug: str) -> None:
     """Expire the fresh copy of a store, as its minute in the cache running out would."""
     with app.app_context():
-        catalog.forget_store(slug)
+        caches.forget_store(slug)
 
 
 def text_of(body: str, tag: str) -> str:

@@ -25,7 +25,7 @@ from checkout_helpers import (
 )
 from conftest import FLORA, HONEY, TIGRIS
 
-from storefront.services import catalog
+from storefront.services import caches, catalog
 
 #: (store, URL language, page language, a product SKU, its price, a second SKU, its price)
 STORES = {
@@ -243,7 +243,7 @@ def test_products_that_changed_are_shown_unavailable_and_left_out_of_the_order(
     next(p for p in products if p["sku"] == "FLR-SUNF-07")["price"] = None  # lost its price
     next(p for p in products if p["sku"] == "FLR-MIX-SPR")["inStock"] = False  # sold out
     with app.app_context():
-        catalog.forget_store(FLORA)
+        caches.forget_store(FLORA)
 
     page = client.get(f"{base}/cart")
 
@@ -281,7 +281,7 @@ def test_only_unavailable_lines_means_no_checkout(app, client, sandbox):
     next(p for p in sandbox.state.stores[TIGRIS].storefront["products"]
          if p["sku"] == "TGR-CHG-20W")["inStock"] = False
     with app.app_context():
-        catalog.forget_store(TIGRIS)
+        caches.forget_store(TIGRIS)
 
     assert f'href="{base}/checkout"' not in text(client.get(f"{base}/cart"))
     response = client.get(f"{base}/checkout")

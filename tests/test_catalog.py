@@ -17,7 +17,7 @@ from storefront import create_app
 from storefront.sendy.sandbox import Sandbox
 from storefront.sendy.sandbox.generated import big_store
 from storefront.sendy.wire import parse_store
-from storefront.services import catalog
+from storefront.services import caches, catalog
 from storefront.services.catalog import PER_PAGE
 from storefront.services.index import StoreIndex
 from storefront.services.search import fold
@@ -218,13 +218,13 @@ def test_a_store_is_indexed_once_per_change(shop: tuple[FlaskClient, Flask, Sand
     monkeypatch.setattr(StoreIndex, "build", counted)
     monkeypatch.setattr(catalog, "LOCAL_TTL", 0)  # re-check the shared cache on every request
     with app.app_context():
-        catalog.forget_store("tiny")
+        caches.forget_store("tiny")
     for _ in range(3):
         _get(client, "/tiny/?q=red")
     assert built == ["tiny"]
     sandbox.state.stores["tiny"].storefront["name"] = "Tiny shop"
     with app.app_context():
-        catalog.forget_store("tiny")
+        caches.forget_store("tiny")
     assert "Tiny shop" in _get(client, "/tiny/?q=red") and built == ["tiny", "tiny"]
 
 

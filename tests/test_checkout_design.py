@@ -29,6 +29,8 @@ from checkout_helpers import (
 )
 from conftest import FLORA, PHONE, TIGRIS
 
+from storefront.services import caches
+
 ROSES, SUNFLOWERS = "FLR-ROSE-12", "FLR-SUNF-07"  # 35,000 and 30,000 IQD
 LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(FLORA, "en", "en", id="en")]
 SAVED = "We couldn't reach the store. Your cart and details are saved — please try again."
@@ -261,12 +263,11 @@ def test_a_second_click_waiting_on_a_lost_answer_still_offers_the_safe_retry(app
 
 
 def test_a_dash_in_a_product_name_is_not_taken_for_a_choice(app, client, sandbox):
-    from storefront.services import catalog
 
     products = sandbox.state.stores[FLORA].storefront["products"]
     next(p for p in products if p["sku"] == ROSES)["name"] = "Honey — 1 kg"
     with app.app_context():
-        catalog.forget_store(FLORA)
+        caches.forget_store(FLORA)
 
     page = text(place_order(client, sandbox, url(FLORA, "en"), ROSES))
 

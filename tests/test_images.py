@@ -602,7 +602,7 @@ def test_the_box_takes_the_photos_colour_once_it_is_known(images_app: Flask, san
     gallery_img = re.compile(r'<div class="gallery"[^>]*>.*?(<img [^>]+>)', re.S)
     assert ' class="c' not in gallery_img.search(before).group(1)  # type: ignore[union-attr]
     assert fetch_image(images_app, source, "360.avif").status_code == 200
-    from storefront.services.catalog import forget_store
+    from storefront.services.caches import forget_store
 
     with images_app.test_request_context():
         forget_store(SHOP)

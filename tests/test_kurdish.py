@@ -186,7 +186,7 @@ def test_kurdish_plurals_and_times(app: Flask) -> None:
             assert format_timedelta(timedelta(minutes=5), add_direction=True) == "خلال 5 دقائق"
         from flask import g
 
-        from storefront.views.orders import order_time
+        from storefront.views.tracking import order_time
         g.lang = "ckb"
         assert order_time(datetime(2026, 12, 1, 10, 53, tzinfo=UTC)) == "سێشەممە، 1ی کانونی یەکەم 1:53 د.ن"
 

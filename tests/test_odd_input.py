@@ -175,7 +175,7 @@ def test_phone_errors_carry_a_kind_without_any_request(typed: str, kind: str) ->
 
 
 def test_the_phone_service_does_not_import_the_forms() -> None:
-    code = "import sys, storefront.services.phone; print('storefront.web.forms' in sys.modules)"
+    code = "import sys, storefront.services.phone; print('storefront.views.forms' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).resolve().parents[1])
     assert result.stdout.strip() == "False"

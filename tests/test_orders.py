@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from checkout_helpers import (
-    Clock,
     enter_code,
     iqd,
     place_order,
@@ -169,8 +168,7 @@ def test_a_tampered_link_is_not_found(app, client, sandbox, change):
 
 
 def test_an_expired_link_says_so_and_offers_whatsapp(app, client, sandbox, monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr("storefront.services.orders.time", clock)
+    clock = app.extensions["clock"]
     clock.advance(-orders.LINK_TTL - 3600)  # the order was placed 60 days and an hour ago
     public_id, _, link = placed(app, client, sandbox)
     clock.offset = 0
@@ -187,8 +185,7 @@ def test_an_expired_link_says_so_and_offers_whatsapp(app, client, sandbox, monke
 
 
 def test_a_link_59_days_old_still_works(app, client, sandbox, monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr("storefront.services.orders.time", clock)
+    clock = app.extensions["clock"]
     clock.advance(-59 * 24 * 3600)
     _, _, link = placed(app, client, sandbox)
     clock.offset = 0

@@ -6,7 +6,7 @@ import random
 import string
 
 from storefront.runtime import session as session_budget
-from storefront.services import catalog
+from storefront.services import caches
 from tests.conftest import FLORA
 
 
@@ -45,7 +45,7 @@ def test_forget_store_drops_cached_pages(app, client, sandbox) -> None:
     store.storefront["name"] = "Renamed Flora"
     assert "Renamed Flora" not in client.get(f"/{FLORA}/").get_data(as_text=True)
     with app.app_context():
-        catalog.forget_store(FLORA)
+        caches.forget_store(FLORA)
     after = client.get(f"/{FLORA}/").get_data(as_text=True)
     assert "Renamed Flora" in after and after != before
 
@@ -90,7 +90,7 @@ def test_one_refresh_at_a_time_others_serve_the_last_good_copy(app, client, sand
 
     client.get(f"/{FLORA}/")
     with app.app_context():
-        catalog.forget_store(FLORA)
+        caches.forget_store(FLORA)
         cache.add(f"refresh:store:{FLORA}", 1, timeout=10)  # another worker is refreshing
     calls = _storefront_calls(sandbox)
     assert client.get(f"/{FLORA}/about").status_code == 200

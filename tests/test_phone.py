@@ -20,7 +20,7 @@ from conftest import FLORA, PHONE, TIGRIS
 from flask_babel import force_locale
 
 from storefront.services.phone import PhoneError, display_phone, normalize_phone
-from storefront.web.forms import PHONE_MESSAGES
+from storefront.views.forms import PHONE_MESSAGES
 
 ACCEPTED = [
     "07701234567",

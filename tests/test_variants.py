@@ -28,6 +28,7 @@ from flask.testing import FlaskClient
 from storefront.sendy.models import Product
 from storefront.sendy.sandbox import Sandbox
 from storefront.sendy.wire import MAX_VARIANTS, parse_store
+from storefront.services import caches
 
 LAYLA = "layla-boutique"  # Arabic-first clothing boutique (demo seed)
 SHOES = "rafidain-shoes"  # Arabic-first shoe shop (demo seed)
@@ -370,16 +371,15 @@ def test_cart_prices_are_re_read_per_variant(app: Flask, client: FlaskClient, sa
     _add(client, "LYL-DRS-DAY", o0="XXL")
     _add(client, "LYL-DRS-DAY", o0="M")
     sandbox.state.stores[LAYLA].storefront["products"][3]["variants"][3]["price"] = 37000  # XXL costs more now
-    from storefront.services import catalog
 
     with app.app_context():
-        catalog.forget_store(LAYLA)
+        caches.forget_store(LAYLA)
     page = text(client.get(f"/{LAYLA}/cart"))
     assert "<strong>\u200f37,000\xa0د.ع.\u200f</strong>" in page
     assert "<strong>\u200f32,000\xa0د.ع.\u200f</strong>" in page
     sandbox.state.stores[LAYLA].storefront["products"][3]["variants"][3]["inStock"] = False
     with app.app_context():
-        catalog.forget_store(LAYLA)
+        caches.forget_store(LAYLA)
     page = text(client.get(f"/{LAYLA}/cart"))
     assert tr(app, "ar", "Out of stock — it won't be included in your order.") in page
     order = _order(client, sandbox)

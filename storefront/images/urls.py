@@ -102,6 +102,11 @@ class KeyMaps:
             return None
         return found.by_key.get(key)
 
+    def forget(self, slug: str) -> None:
+        """Drop a store's map: the next lookup rebuilds it from a fresh copy of the store."""
+        with self._lock:
+            self._maps.pop(slug, None)
+
     def refresh(self, store: Store, key: str) -> str | None:
         """The source URL of a key in this (fresh) copy of the store; the map is kept for next time."""
         urls = frozenset(store_sources(store))

@@ -1,4 +1,4 @@
-"""Observability: Prometheus metrics, and ``/metrics`` for whoever holds ``METRICS_TOKEN``.
+"""Runtime: the Prometheus metrics every layer counts into (served by ``views.metrics``).
 
 Under gunicorn every worker writes its samples to files in ``PROMETHEUS_MULTIPROC_DIR`` (set
 by gunicorn.conf.py before the app is imported) and ``/metrics`` adds them up, whichever
@@ -10,14 +10,7 @@ limit names — never a phone, a code, a key, a slug typed in a URL or any other
 
 from __future__ import annotations
 
-import hmac
-import os
-
-from flask import Blueprint, Flask, abort, current_app, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from werkzeug.wrappers import Response
-
-bp = Blueprint("metrics", __name__)
+from prometheus_client import Counter, Histogram
 
 REQUESTS = Counter("storefront_http_requests", "Requests answered, by route and status.", ["route", "status"])
 LATENCY = Histogram("storefront_http_request_duration_seconds", "Time to answer a request, by route.", ["route"],
@@ -42,32 +35,3 @@ def observe_request(route: str, status: int, seconds: float) -> None:
     """Count one answered request."""
     REQUESTS.labels(route, str(status)).inc()
     LATENCY.labels(route).observe(seconds)
-
-
-def _registry() -> CollectorRegistry | None:
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        return None
-    from prometheus_client import multiprocess
-
-    registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
-    return registry
-
-
-@bp.route("/metrics")
-def metrics() -> Response:
-    """The samples of every worker, for a scraper holding the token; 404 when none is set."""
-    token = current_app.extensions["settings"].metrics_token
-    if not token:
-        abort(404)
-    sent = request.headers.get("Authorization", "")
-    if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
-        return Response("Unauthorized\n", 401, {"WWW-Authenticate": 'Bearer realm="metrics"'}, mimetype="text/plain")
-    registry = _registry()
-    body = generate_latest(registry) if registry is not None else generate_latest()
-    return Response(body, mimetype=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
-
-
-def init_app(app: Flask) -> None:
-    """Serve /metrics."""
-    app.register_blueprint(bp)

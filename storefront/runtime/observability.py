@@ -1,4 +1,4 @@
-"""Observability: request ids, structured (JSON) logs, liveness and readiness checks.
+"""Runtime: request ids and structured (JSON) logs (the health probes are ``views.health``).
 
 Log lines never carry the API key or an OTP code: the Sendy client logs only method,
 path and status, and no request headers or bodies are logged anywhere.
@@ -9,17 +9,15 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 import time
 import uuid
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, has_request_context, jsonify, request
+from flask import Flask, g, has_request_context, request
 from werkzeug.wrappers import Response
 
 from storefront.runtime import metrics
 
-bp = Blueprint("health", __name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = logging.getLogger("storefront.access")
 #: The WSGI environ key holding the name of the route that answered.
@@ -78,56 +76,6 @@ def _finish(response: Response) -> Response:
     return response
 
 
-@bp.route("/healthz")
-def healthz() -> Response:
-    """Liveness: the process answers."""
-    return jsonify(status="ok")
-
-
-READY_TTL = 5.0
-_ready_lock = threading.Lock()
-
-
-@bp.route("/readyz")
-def readyz() -> tuple[Response, int]:
-    """Readiness: can we reach Sendy and (when configured) Redis? No secrets in the answer.
-
-    The answer is reused for a few seconds, so frequent probes cost Sendy and Redis nothing.
-    """
-    checks = _readiness()
-    ready = all(v in ("ok", "not configured") for v in checks.values())
-    return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
-
-
-def _readiness() -> dict[str, str]:
-    memo = current_app.extensions.setdefault("readiness", {"at": -READY_TTL, "checks": {}})
-    with _ready_lock:  # one probe at a time checks; the others reuse its answer
-        if time.monotonic() - memo["at"] >= READY_TTL:
-            memo["checks"] = {"sendy": _check_sendy(), "redis": _check_redis()}
-            memo["at"] = time.monotonic()
-        return dict(memo["checks"])
-
-
-def _check_sendy() -> str:
-    try:
-        current_app.extensions["sendy"].list_provinces()
-    except Exception:  # any failure means "not ready"; details go to the log only
-        logging.getLogger("storefront.health").warning("readiness: sendy unreachable", exc_info=True)
-        return "unavailable"
-    return "ok"
-
-
-def _check_redis() -> str:
-    if not current_app.extensions["settings"].redis_url:
-        return "not configured"
-    try:
-        current_app.extensions["state"].ping()  # the state store's pooled connection
-    except Exception:
-        logging.getLogger("storefront.health").warning("readiness: redis unreachable")
-        return "unavailable"
-    return "ok"
-
-
 def init_logging(json_logs: bool) -> None:
     """Send the app's logs to stderr, as JSON lines in production."""
     logger = logging.getLogger("storefront")
@@ -141,9 +89,8 @@ def init_logging(json_logs: bool) -> None:
 
 
 def init_app(app: Flask, *, json_logs: bool) -> None:
-    """Request ids, access log and health routes."""
+    """Request ids and the access log."""
     app.before_request(_start)
     app.after_request(_finish)
-    app.register_blueprint(bp)
     if not app.testing:
         init_logging(json_logs)

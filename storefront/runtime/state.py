@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from flask import Flask, current_app
@@ -40,7 +41,8 @@ class State(Protocol):
 class MemoryState:
     """One process's state: a dictionary of (JSON text, expiry) under one lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], float] = time.time) -> None:
+        self._now = now  # the app's clock (tests move it ahead)
         self._data: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
         self._writes = 0
@@ -61,18 +63,18 @@ class MemoryState:
     def get(self, key: str) -> Any:
         """The value, or None when absent or expired."""
         with self._lock:
-            text = self._live(key, time.time())
+            text = self._live(key, self._now())
         return None if text is None else json.loads(text)
 
     def set(self, key: str, value: Any, ttl: float) -> None:
         """Store ``value`` for ``ttl`` seconds."""
         with self._lock:
-            self._put(key, json.dumps(value), ttl, time.time())
+            self._put(key, json.dumps(value), ttl, self._now())
 
     def add(self, key: str, value: Any, ttl: float) -> bool:
         """Store ``value`` only if the key is absent; True when this call stored it."""
         with self._lock:
-            now = time.time()
+            now = self._now()
             if self._live(key, now) is not None:
                 return False
             self._put(key, json.dumps(value), ttl, now)
@@ -81,7 +83,7 @@ class MemoryState:
     def release(self, key: str, value: Any) -> None:
         """Delete the key if it still holds ``value`` (a lock this request took)."""
         with self._lock:
-            if self._live(key, time.time()) == json.dumps(value):
+            if self._live(key, self._now()) == json.dumps(value):
                 self._data.pop(key, None)
 
     def delete(self, key: str) -> None:
@@ -92,7 +94,7 @@ class MemoryState:
     def incr(self, key: str, ttl: float, amount: int = 1) -> int:
         """Add ``amount`` to a counter that expires ``ttl`` seconds after it was created."""
         with self._lock:
-            now = time.time()
+            now = self._now()
             current = self._live(key, now)
             if current is None:
                 self._put(key, str(amount), ttl, now)
@@ -104,7 +106,7 @@ class MemoryState:
     def ttl(self, key: str) -> float:
         """Seconds until the key expires (0 when absent)."""
         with self._lock:
-            now = time.time()
+            now = self._now()
             return self._data[key][1] - now if self._live(key, now) is not None else 0.0
 
     def ping(self) -> None:
@@ -167,4 +169,4 @@ def state() -> State:
 
 def init_app(app: Flask, redis_url: str | None) -> None:
     """Memory by default; Redis when configured."""
-    app.extensions["state"] = RedisState(redis_url) if redis_url else MemoryState()
+    app.extensions["state"] = RedisState(redis_url) if redis_url else MemoryState(app.extensions["clock"].time)

@@ -15,6 +15,7 @@ from flask import g, session
 from storefront.runtime import session as cookie
 from storefront.sendy.models import Product, Store, Variant
 from storefront.services import catalog
+from storefront.services.refusals import CartRefusal
 
 MAX_LINES = 20
 MAX_QUANTITY = 99
@@ -27,9 +28,8 @@ _KEY = "cart"
 class CartError(Exception):
     """A cart change that cannot be made; ``kind`` says why (the view words it)."""
 
-    def __init__(self, kind: str, product: Product | None = None) -> None:
+    def __init__(self, kind: CartRefusal, product: Product | None = None) -> None:
         super().__init__(kind)
-        #: "unavailable", "out_of_stock", "too_many_lines", "full", or "choose" (no variant chosen)
         self.kind = kind
         #: the product with variants whose choice the shopper should make again, if that is the way out
         self.product = product
@@ -145,24 +145,33 @@ def add(store: Store, sku: str, quantity: int = 1, chosen: Sequence[str | None] 
     """
     found = catalog.find(store, sku) if len(sku) <= MAX_SKU_LENGTH else None
     if found is None:
-        raise CartError("unavailable")
+        raise CartError(CartRefusal.UNAVAILABLE)
     product, variant = found
     if product.variants and variant is None:
         try:
             variant = catalog.choose(product, chosen)
         except catalog.ChoiceError:
-            raise CartError("choose", product) from None
+            raise CartError(CartRefusal.CHOOSE, product) from None
     line = CartLine(variant.sku if variant else sku, quantity, product, variant)
     if not line.available:
-        raise CartError("out_of_stock", product if variant else None)
+        raise CartError(CartRefusal.OUT_OF_STOCK, product if variant else None)
     sku = line.sku
     items = quantities(store.slug)
     if sku not in items and len(items) >= MAX_LINES:
-        raise CartError("too_many_lines")
+        raise CartError(CartRefusal.TOO_MANY_LINES)
     items[sku] = _clamp(items.get(sku, 0) + quantity)
     if not _save(store.slug, items):
-        raise CartError("full")
+        raise CartError(CartRefusal.FULL)
     return line
+
+
+def step_quantity(slug: str, sku: str, step: int, typed: int | None = None) -> None:
+    """One less or one more (never below 1), counted from a number just typed when it is a valid quantity."""
+    current = quantities(slug).get(sku)
+    if current is None:
+        return
+    start = typed if typed is not None and 1 <= typed <= MAX_QUANTITY else current
+    set_quantity(slug, sku, max(1, start + step))
 
 
 def set_quantity(slug: str, sku: str, quantity: int) -> None:

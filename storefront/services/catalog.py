@@ -19,8 +19,7 @@ from storefront.sendy import SendyNotFound
 from storefront.sendy.models import Category, Product, Store, Variant
 from storefront.services.index import SORTS, StoreIndex
 from storefront.services.search import words
-from storefront.services.sendy import cached, client, invalidate
-from storefront.wsgi import page_cache
+from storefront.services.sendy import cached, client
 
 STORE_TTL = 60
 #: Seconds a process serves its indexed copy of a store before re-reading the shared cache.
@@ -104,11 +103,9 @@ def index(store: Store) -> StoreIndex:
     return built[1]
 
 
-def forget_store(slug: str) -> None:
-    """Named invalidator: the next page view re-reads the store from Sendy and re-renders."""
-    invalidate(f"store:{slug}")
+def forget_memo(slug: str) -> None:
+    """This process's indexed copy of the store (``services.caches.forget_store`` forgets all the rest)."""
     _memo().drop(slug)
-    page_cache.forget(slug)
 
 
 def find(store: Store, sku: str) -> tuple[Product, Variant | None] | None:

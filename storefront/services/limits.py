@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 
 from flask import Flask, current_app
 from limits import RateLimitItem, parse
@@ -32,7 +31,9 @@ from limits.strategies import MovingWindowRateLimiter
 
 from storefront.config import OtpBudgets
 from storefront.runtime import metrics
+from storefront.runtime.clock import clock
 from storefront.runtime.state import state
+from storefront.services.refusals import Limit
 
 #: Seconds between two codes to one phone: the one source of truth for the resend countdown.
 RESEND_COOLDOWN = 60
@@ -42,8 +43,6 @@ IP_HOUR = parse("10 per hour")
 WRONG_CODES = 5
 #: How long a code's attempt count is kept (longer than any code lives).
 ATTEMPTS_TTL = 15 * 60
-#: The limits whose refusal means "codes are paused": the shopper is offered WhatsApp instead.
-BUDGETS = frozenset({"prefix", "store_hourly", "store_daily", "platform"})
 #: The pumping signal needs this many codes sent in the hour before it speaks.
 SIGNAL_MIN_SENDS = 9
 log = logging.getLogger("storefront.otp")
@@ -52,7 +51,7 @@ log = logging.getLogger("storefront.otp")
 class LimitExceeded(Exception):
     """A limit was reached; ``kind`` names it and ``retry_after`` is in seconds."""
 
-    def __init__(self, kind: str, retry_after: float) -> None:
+    def __init__(self, kind: Limit, retry_after: float) -> None:
         super().__init__(f"{kind} limit, retry after {retry_after}s")
         self.kind = kind
         self.retry_after = max(1, math.ceil(retry_after))
@@ -60,29 +59,29 @@ class LimitExceeded(Exception):
     @property
     def budget(self) -> bool:
         """Whether a budget (not a per-shopper limit) refused: codes are paused for everyone."""
-        return self.kind in BUDGETS
+        return self.kind.budget
 
 
 def _limiter() -> MovingWindowRateLimiter:
     return current_app.extensions["otp_limiter"]
 
 
-def _hit(item: RateLimitItem, kind: str, *keys: str) -> None:
+def _hit(item: RateLimitItem, kind: Limit, *keys: str) -> None:
     if not _limiter().hit(item, kind, *keys):
         _refuse(item, kind, *keys)
 
 
-def _test(item: RateLimitItem, kind: str, *keys: str) -> None:
+def _test(item: RateLimitItem, kind: Limit, *keys: str) -> None:
     if not _limiter().test(item, kind, *keys):
         _refuse(item, kind, *keys)
 
 
-def _refuse(item: RateLimitItem, kind: str, *keys: str) -> None:
+def _refuse(item: RateLimitItem, kind: Limit, *keys: str) -> None:
     reset = _limiter().get_window_stats(item, kind, *keys).reset_time
-    raise _refused(kind, reset - time.time())
+    raise _refused(kind, reset - clock().time())
 
 
-def _refused(kind: str, retry_after: float) -> LimitExceeded:
+def _refused(kind: Limit, retry_after: float) -> LimitExceeded:
     metrics.OTP_REFUSALS.labels(kind).inc()
     return LimitExceeded(kind, retry_after)
 
@@ -95,25 +94,25 @@ def take_send(slug: str, phone: str, ip: str, budgets: OtpBudgets) -> None:
     """Take a slot in every send limit and budget, or raise LimitExceeded having taken none that matters."""
     key = _cooldown_key(slug, phone)
     if not state().add(key, 1, RESEND_COOLDOWN):
-        raise _refused("cooldown", state().ttl(key))
+        raise _refused(Limit.COOLDOWN, state().ttl(key))
     try:
-        for item, kind in ((PHONE_SHORT, "phone"), (PHONE_DAY, "phone_day")):
+        for item, kind in ((PHONE_SHORT, Limit.PHONE), (PHONE_DAY, Limit.PHONE_DAY)):
             _test(item, kind, phone)  # the phone's own limit is the reason to show, if both apply
-        _hit(IP_HOUR, "ip", ip)  # the connection first: a refused one takes none of the phone's slots
-        _hit(PHONE_SHORT, "phone", phone)
-        _hit(PHONE_DAY, "phone_day", phone)
+        _hit(IP_HOUR, Limit.IP, ip)  # the connection first: a refused one takes none of the phone's slots
+        _hit(PHONE_SHORT, Limit.PHONE, phone)
+        _hit(PHONE_DAY, Limit.PHONE_DAY, phone)
         _spend(slug, phone, budgets)
     except LimitExceeded:
         state().delete(key)
         raise
 
 
-def _budgets(slug: str, phone: str, budgets: OtpBudgets) -> list[tuple[RateLimitItem, str, tuple[str, ...]]]:
+def _budgets(slug: str, phone: str, budgets: OtpBudgets) -> list[tuple[RateLimitItem, Limit, tuple[str, ...]]]:
     hourly, daily = budgets.for_store(slug)
-    return [(parse(f"{budgets.prefix_hourly} per hour"), "prefix", (phone[:-4],)),
-            (parse(f"{hourly} per hour"), "store_hourly", (slug,)),
-            (parse(f"{daily} per day"), "store_daily", (slug,)),
-            (parse(f"{budgets.platform_hourly} per hour"), "platform", ())]
+    return [(parse(f"{budgets.prefix_hourly} per hour"), Limit.PREFIX, (phone[:-4],)),
+            (parse(f"{hourly} per hour"), Limit.STORE_HOURLY, (slug,)),
+            (parse(f"{daily} per day"), Limit.STORE_DAILY, (slug,)),
+            (parse(f"{budgets.platform_hourly} per hour"), Limit.PLATFORM, ())]
 
 
 def _spend(slug: str, phone: str, budgets: OtpBudgets) -> None:
@@ -121,12 +120,12 @@ def _spend(slug: str, phone: str, budgets: OtpBudgets) -> None:
     for item, kind, keys in _budgets(slug, phone, budgets):
         stats_keys = (kind, *keys)
         if not _limiter().hit(item, *stats_keys):
-            _warn_once("otp.budget_exhausted", kind, slug if kind != "platform" else "*", item.get_expiry())
-            _refuse(item, *stats_keys)
-        if kind != "prefix":
+            _warn_once("otp.budget_exhausted", kind, slug if kind != Limit.PLATFORM else "*", item.get_expiry())
+            _refuse(item, kind, *keys)
+        if kind != Limit.PREFIX:
             left = _limiter().get_window_stats(item, *stats_keys).remaining
             if left <= item.amount * 0.2:
-                _warn_once("otp.budget_80", kind, slug if kind != "platform" else "*", item.get_expiry())
+                _warn_once("otp.budget_80", kind, slug if kind != Limit.PLATFORM else "*", item.get_expiry())
     _check_pumping(slug, budgets)
 
 
@@ -141,11 +140,11 @@ def record_verified(slug: str, budgets: OtpBudgets) -> None:
 
 def _check_pumping(slug: str, budgets: OtpBudgets) -> None:
     sent_item = parse(f"{budgets.for_store(slug)[0]} per hour")
-    sent = sent_item.amount - _limiter().get_window_stats(sent_item, "store_hourly", slug).remaining
+    sent = sent_item.amount - _limiter().get_window_stats(sent_item, Limit.STORE_HOURLY, slug).remaining
     verified_item = _verified_item(slug, budgets)
     verified = verified_item.amount - _limiter().get_window_stats(verified_item, "verified", slug).remaining
     if sent >= SIGNAL_MIN_SENDS and verified * 3 < sent:
-        _warn_once("otp.low_verification", "store_hourly", slug, 3600, sent=sent, verified=verified)
+        _warn_once("otp.low_verification", Limit.STORE_HOURLY, slug, 3600, sent=sent, verified=verified)
 
 
 def _warn_once(event: str, budget: str, slug: str, window: int, **figures: int) -> None:
@@ -179,7 +178,7 @@ def take_attempt(slug: str, phone: str, code_id: str) -> None:
     """Count one try at the code sent to this phone; LimitExceeded after five."""
     key = _attempts_key(slug, phone, code_id)
     if state().incr(key, ATTEMPTS_TTL) > WRONG_CODES:
-        raise _refused("wrong", state().ttl(key))
+        raise _refused(Limit.WRONG, state().ttl(key))
 
 
 def give_back_attempt(slug: str, phone: str, code_id: str) -> None:

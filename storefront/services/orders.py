@@ -16,7 +16,6 @@ keeps one again.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,11 +24,12 @@ from flask import current_app
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from storefront.extensions import cache
+from storefront.runtime.clock import clock
 from storefront.sendy import SendyError, SendyForbidden
 from storefront.sendy.errors import SendyBusy
 from storefront.sendy.models import ORDER_FLOW, Courier, Order
 from storefront.services import checkout
-from storefront.services.checkout import Receipt, ReceiptLine
+from storefront.services.checkout.receipts import Receipt, ReceiptLine
 from storefront.services.sendy import client
 
 log = logging.getLogger("storefront.orders")
@@ -103,7 +103,7 @@ class StatusPage:
 
 class _Signer(TimestampSigner):
     def get_timestamp(self) -> int:
-        return int(time.time())  # this module's clock, so tests can move it
+        return int(clock().time())  # the app's clock (tests move it ahead)
 
 
 def _serializer(slug: str) -> URLSafeTimedSerializer:
@@ -176,12 +176,17 @@ def _placed(public_id: str, receipt: Receipt | None, owner: bool) -> StatusPage:
                       total=receipt.total, customer=_customer("", receipt.phone, "", owner))
 
 
+def live_key(slug: str, order_id: str) -> str:
+    """The data-cache key of an order as read from Sendy."""
+    return f"order-status:{slug}:{order_id}"
+
+
 def live_order(slug: str, order_id: str) -> Order | None:
     """The order as Sendy has it now (cached LIVE_TTL seconds), or None when it can't be read."""
     api_key = checkout.api_key(slug)
     if not order_id or api_key is None:
         return None
-    key = f"order-status:{slug}:{order_id}"
+    key = live_key(slug, order_id)
     cached = cache.get(key)
     if isinstance(cached, Order) or cached == _FAILED:
         return cached if isinstance(cached, Order) else None

@@ -1,26 +1,25 @@
 """Service layer: Iraqi mobile numbers, however the shopper types them.
 
-Errors are typed (``PhoneError.kind``); the view boundary (``storefront.web.forms``) words them.
+Errors are typed (``PhoneError.kind``, a ``refusals.PhoneRefusal``); the view boundary
+(``storefront.views.messages``) words them.
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
 import phonenumbers
 
 from storefront.services.digits import strict_digits
+from storefront.services.refusals import PhoneRefusal
 
-PhoneErrorKind = Literal["empty", "format", "not_iraqi", "not_mobile"]
 _SEPARATORS = str.maketrans("", "", " -–—()./\u200e\u200f\u202a\u202b\u202c\u00a0")
 
 
 class PhoneError(ValueError):
     """The number is not an Iraqi mobile; ``kind`` says why: empty, format, not_iraqi or not_mobile."""
 
-    def __init__(self, kind: PhoneErrorKind) -> None:
+    def __init__(self, kind: PhoneRefusal) -> None:
         super().__init__(kind)
-        self.kind: PhoneErrorKind = kind
+        self.kind = kind
 
 
 def normalize_phone(raw: str) -> str:
@@ -31,12 +30,12 @@ def normalize_phone(raw: str) -> str:
     try:
         number = phonenumbers.parse(text, "IQ")
     except phonenumbers.NumberParseException:
-        raise PhoneError("format") from None
+        raise PhoneError(PhoneRefusal.FORMAT) from None
     if phonenumbers.region_code_for_number(number) != "IQ":
-        raise PhoneError("not_iraqi")
+        raise PhoneError(PhoneRefusal.NOT_IRAQI)
     if not phonenumbers.is_valid_number(number) or \
             phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
-        raise PhoneError("not_mobile")
+        raise PhoneError(PhoneRefusal.NOT_MOBILE)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
 
 
@@ -47,11 +46,11 @@ def _digits_with_plus(text: str) -> str:
     vanity numbers (0770-CALL-ME); a shopper's number has none of those.
     """
     if not text:
-        raise PhoneError("empty")
+        raise PhoneError(PhoneRefusal.EMPTY)
     plus, body = ("+", text[1:]) if text.startswith("+") else ("", text)
     digits = strict_digits(body)
     if digits is None:
-        raise PhoneError("format")
+        raise PhoneError(PhoneRefusal.FORMAT)
     return plus + digits
 
 

@@ -12,6 +12,7 @@ from storefront.extensions import csrf
 from storefront.services import cart, checkout
 from storefront.services.digits import parse_quantity
 from storefront.views.common import store_blueprint
+from storefront.views.messages import cart_message
 from storefront.views.safety import same_origin
 from storefront.web.i18n import store_route
 
@@ -46,24 +47,13 @@ def add() -> Response:
             values: dict[str, Any] = {f"o{i}": v for i, v in enumerate(chosen[:len(exc.product.options)]) if v}
             target = url_for("store.product", sku=exc.product.sku, choose=1, _anchor="choose", **values)
             return jsonify(go=target) if wants_json else redirect(target, 303)
-        flash(cart_message(exc), "error")
+        flash(cart_message(exc.kind), "error")
         return jsonify(go=url_for("cart.show")) if wants_json else redirect(url_for("cart.show"), 303)
     message = _("Added to your cart: %(name)s", name=line.name)
     if wants_json:
         return jsonify(message=message, count=cart.count(g.store))
     flash(message, "success")
     return redirect(url_for("cart.show"), 303)
-
-
-def cart_message(exc: cart.CartError) -> str:
-    """Why a product could not be added, in the shopper's language."""
-    if exc.kind == "unavailable":
-        return _("This product is no longer available.")
-    if exc.kind == "out_of_stock":
-        return _("This product is out of stock.")
-    if exc.kind == "too_many_lines":
-        return _("Your cart is full (%(max)d different products). Remove something first.", max=cart.MAX_LINES)
-    return _("Your cart is full. Remove something first.")
 
 
 @store_route(bp, "/cart/update", methods=["POST"])
@@ -77,12 +67,8 @@ def update() -> Response:
         cart.remove(g.slug, sku)
         flash(_("Removed from your cart."), "success")
         return redirect(url_for("cart.show"), 303)
-    if action in ("inc", "dec"):
-        current = cart.quantities(g.slug).get(sku)
-        typed = parse_quantity(request.form.get("quantity"))  # a number typed, then − or + pressed
-        if current is not None:
-            start = typed if typed is not None and 1 <= typed <= cart.MAX_QUANTITY else current
-            cart.set_quantity(g.slug, sku, max(1, start + (1 if action == "inc" else -1)))
+    if action in ("inc", "dec"):  # (from a number just typed, then − or + pressed)
+        cart.step_quantity(g.slug, sku, 1 if action == "inc" else -1, parse_quantity(request.form.get("quantity")))
         return redirect(back, 303)
     quantity = parse_quantity(request.form.get("quantity"))
     if quantity is None or not 1 <= quantity <= cart.MAX_QUANTITY:

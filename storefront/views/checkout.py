@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -20,7 +18,8 @@ from storefront.sendy import (
 )
 from storefront.services import addresses, cart, checkout, limits
 from storefront.views.common import store_blueprint
-from storefront.web.forms import CheckoutForm, CodeForm
+from storefront.views.forms import CheckoutForm, CodeForm
+from storefront.views.messages import limit_message
 from storefront.web.i18n import store_route
 
 bp = store_blueprint("checkout", __name__, private=True)
@@ -97,7 +96,7 @@ def _send_code(form: CheckoutForm) -> ResponseReturnValue:
     except limits.LimitExceeded as exc:
         if exc.budget:
             return codes_paused(exc)
-        form.phone.errors.append(limit_message(exc))
+        form.phone.errors.append(limit_message(exc.kind, exc.retry_after))
         status = 429
     except checkout.OrderMaybePlaced:
         return redirect(url_for("checkout.code"), 303)
@@ -162,7 +161,7 @@ def _code_page(form: CodeForm, status: int, problem: str | None = None,
         shown = cart.view(g.store)
         lines, value = shown.orderable, shown.subtotal
     return render_template("checkout/code.html", form=form, pending=step.pending, wait=step.wait,
-                           phone=step.phone, demo_code=step.demo_code, maybe_placed=step.maybe_placed,
+                           phone=step.phone, maybe_placed=step.maybe_placed,
                            final=final, problem=problem, lines=lines, subtotal=value), status
 
 
@@ -175,7 +174,7 @@ def _resend() -> ResponseReturnValue:
     except limits.LimitExceeded as exc:
         if exc.budget:
             return codes_paused(exc)
-        form.code.errors = [limit_message(exc)]
+        form.code.errors = [limit_message(exc.kind, exc.retry_after)]
         status = 429
     except checkout.OrderMaybePlaced:
         return _code_page(form, 409, final=True)
@@ -261,18 +260,6 @@ def codes_paused(exc: limits.LimitExceeded) -> tuple[str, int, dict[str, str]]:
     """A budget is spent: no code now, but the order can still go to the store on WhatsApp."""
     page = render_template("checkout/unavailable.html", cart=cart.view(g.store), paused=True)
     return page, 429, {"Retry-After": str(exc.retry_after)}
-
-
-def limit_message(exc: limits.LimitExceeded) -> str:
-    """A translated 'try again in …' for each limit."""
-    when = format_timedelta(timedelta(seconds=exc.retry_after), threshold=1.1, add_direction=True)
-    if exc.kind == "cooldown":
-        return _("Please wait before asking for another code. You can ask again %(when)s.", when=when)
-    if exc.kind == "ip":
-        return _("Too many codes were requested from this connection. Try again %(when)s.", when=when)
-    if exc.kind == "wrong":
-        return _("Too many wrong codes. Ask for a new code %(when)s.", when=when)
-    return _("Too many codes were sent to this number. Try again %(when)s.", when=when)
 
 
 def _after_checkout() -> Response:

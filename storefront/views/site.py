@@ -28,10 +28,15 @@ def platform_name() -> str:
 
 @bp.route("/")
 def index() -> str:
-    """The platform's home: in the sandbox demo, a card for each demo store (no Sendy call)."""
-    sandbox = current_app.extensions.get("sandbox")
-    stores = [_card(s) for s in sandbox.published_stores()] if sandbox else []
+    """The platform's home: a card for each store of the store directory (the demo's stores; no Sendy call)."""
+    stores = [_card(s) for s in _directory()]
     return render_template("site/index.html", stores=stores)
+
+
+def _directory() -> list[dict[str, str]]:
+    """The stores the platform lists: slug, name, language, logo and niche (none unless one is wired in)."""
+    directory = current_app.extensions.get("store_directory")
+    return directory() if directory else []
 
 
 def _card(store: dict[str, str]) -> dict[str, Any]:
@@ -60,8 +65,7 @@ def favicon() -> Response:
 @bp.route("/robots.txt")
 def robots() -> Response:
     """Crawl everything but the shopper's own pages; point at the stores' sitemaps."""
-    sandbox = current_app.extensions.get("sandbox")
-    stores = sandbox.published_stores() if sandbox else []
+    stores = _directory()
     response = make_response(render_template("site/robots.txt", stores=stores))
     response.mimetype = "text/plain"
     return response

@@ -1,6 +1,6 @@
 """Hosts: stores on their own domains, and refusing host names that are not ours.
 
-On a custom domain (``STORE_DOMAINS``) the store lives at ``/``: a WSGI middleware maps
+On a custom domain (the ``DomainMap`` of ``wsgi.domains``) the store lives at ``/``: a WSGI middleware maps
 ``/faq`` to the store's ``/<slug>/faq`` before routing, and the app strips the prefix
 again from every URL it builds for that store. Canonical URLs of such a store always
 use its domain, also when the page is reached through the platform path.
@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from werkzeug.sansio.utils import host_is_trusted
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import get_host
 
+from storefront.wsgi.domains import DomainMap, domains
+
 DOMAIN_SLUG = "storefront.domain_slug"
-#: Health probes and the scraper: answered on any well-formed host (nothing host-dependent).
-_PROBES = ("/healthz", "/readyz", "/metrics")
-#: Paths that stay global on a custom domain.
-_GLOBAL = ("/static/", "/img/", "/healthz", "/readyz", "/metrics", "/favicon.ico")
 _SCHEMES = {"http": 80, "https": 443}
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -96,12 +94,16 @@ class HostRouter:
     port only. Custom domains carry no port and match the default port only.
     """
 
-    def __init__(self, app: Any, domains: Mapping[str, str], platform_hosts: Iterable[str],
-                 strict: bool | None = None) -> None:
+    def __init__(self, app: Any, domains: DomainMap, platform_hosts: Iterable[str], strict: bool | None = None,
+                 *, probes: Iterable[str] = (), site_wide: Iterable[str] = ()) -> None:
         self.app = app
-        self.domains = dict(domains)
+        self.domains = domains
         self.platform_hosts = frozenset(parse_host(host) for host in platform_hosts)
         self.strict = bool(self.platform_hosts) if strict is None else strict
+        #: paths answered on any well-formed host (health probes come by IP and port; the scraper too)
+        self.probes = frozenset(probes)
+        #: path prefixes that stay the platform's on a custom domain (static files, images, probes)
+        self.site_wide = tuple(site_wide)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         scheme = _trust_scheme(environ)
@@ -110,14 +112,14 @@ class HostRouter:
             return _unknown_host(environ, start_response)
         name, port = host
         environ["HTTP_HOST"] = format_host(name, port)  # what request.host and every absolute URL use
-        slug = self.domains.get(name) if port is None else None
+        slug = self.domains.slug_for(name) if port is None else None
         if slug:
             path = environ.get("PATH_INFO") or "/"
-            if not path.startswith(_GLOBAL):
+            if not path.startswith(self.site_wide):
                 environ["PATH_INFO"] = f"/{slug}{path}"
             environ[DOMAIN_SLUG] = slug
         elif self.strict and not self._is_platform(name, port, scheme) and \
-                environ.get("PATH_INFO") not in _PROBES:  # probes come by IP and port
+                environ.get("PATH_INFO") not in self.probes:  # probes come by IP and port
             return _unknown_host(environ, start_response)
         return self.app(environ, start_response)
 
@@ -129,7 +131,7 @@ class HostRouter:
 
 def domain_for(slug: str) -> str | None:
     """The custom domain a store is served on, if any."""
-    return current_app.extensions["store_hosts"].get(slug)
+    return domains().host_for(slug)
 
 
 def on_own_domain(slug: str) -> bool:
@@ -175,17 +177,28 @@ class StorefrontFlask(Flask):
         return localize(url) if not values.get("_external") else url
 
 
-def init_app(app: Flask, domains: Mapping[str, str], platform_hosts: Iterable[str]) -> None:
-    """Install the host router and the slug → domain map.
+def init_app(app: Flask, domain_map: DomainMap, platform_hosts: Iterable[str], *,
+             any_host: Iterable[str], site_wide: Iterable[str]) -> None:
+    """Install the host router over the domain map.
 
-    Only configured hosts are served when ``PLATFORM_HOST`` is set, and always in production.
+    ``any_host`` and ``site_wide`` name endpoints (or whole blueprints): the first are answered on
+    any well-formed host, the second keep their paths on a custom domain. Their paths are read off
+    the app's routes, so no second list of paths is kept here. Only configured hosts are served
+    when ``PLATFORM_HOST`` is set, and always in production.
     """
-    by_slug: dict[str, str] = {}
-    for host, slug in domains.items():
-        by_slug.setdefault(slug, host)
-    app.extensions["store_hosts"] = by_slug
+    app.extensions["domains"] = domain_map
     hosts = tuple(platform_hosts)
     settings = app.extensions.get("settings")
     strict = bool(hosts) or bool(settings and settings.production)
-    app.wsgi_app = HostRouter(app.wsgi_app, domains, hosts, strict)  # type: ignore[method-assign]
+    probes = [rule.rule for rule in _rules(app, any_host)]
+    prefixes = [rule.rule.split("<", 1)[0] for rule in _rules(app, site_wide)]
+    app.wsgi_app = HostRouter(app.wsgi_app, domain_map, hosts, strict,  # type: ignore[method-assign]
+                              probes=probes, site_wide=sorted(set(prefixes)))
     app.add_template_global(canonical)
+
+
+def _rules(app: Flask, names: Iterable[str]) -> list[Any]:
+    """The app's URL rules of these endpoints or blueprints."""
+    wanted = tuple(names)
+    return [rule for rule in app.url_map.iter_rules()
+            if rule.endpoint in wanted or rule.endpoint.split(".", 1)[0] in wanted]

@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl, urlencode
 from cachelib import SimpleCache
 from flask import Flask, current_app
 from werkzeug.http import parse_accept_header
+from werkzeug.routing import Map
 
 from storefront.config import SLUG
 from storefront.runtime import metrics
@@ -43,7 +44,6 @@ LOCAL_TTL = 5
 MAX_PAGES = 1_000
 CACHEABLE_ARGS = frozenset({"category", "page", "sort", "variant"})
 ENCODINGS = ("br", "gzip")
-_NOT_STORES = frozenset({"static", "img", "healthz", "readyz", "favicon.ico", "robots.txt"})
 access_log = logging.getLogger("storefront.access")
 log = logging.getLogger("storefront.pages")
 
@@ -86,8 +86,9 @@ def variant_query(query: str) -> str | None:
 class PageCache:
     """WSGI middleware replaying public catalog pages (see the module docstring)."""
 
-    def __init__(self, wsgi: Callable[..., Any], state: State, *, shared: bool) -> None:
-        self.wsgi, self.state = wsgi, state
+    def __init__(self, wsgi: Callable[..., Any], state: State, *, shared: bool, url_map: Map | None = None) -> None:
+        self.wsgi, self.state, self.url_map = wsgi, state, url_map
+        self._not_stores: frozenset[str] | None = None
         self.pages = SimpleCache(threshold=MAX_PAGES, default_timeout=PAGE_TTL)
         #: slug → generation, re-read from the state store every LOCAL_TTL seconds when shared
         self.generations = SimpleCache(threshold=10_000, default_timeout=LOCAL_TTL if shared else 0)
@@ -137,13 +138,22 @@ class PageCache:
             return None
         path = environ.get("PATH_INFO", "")
         slug = path.split("/", 2)[1] if path.count("/") >= 1 else ""
-        if slug in _NOT_STORES or not SLUG.match(slug):
+        if slug in self.not_stores() or not SLUG.match(slug):
             return None
         query = variant_query(environ.get("QUERY_STRING", ""))
         if query is None:
             return None
         host = environ.get("HTTP_HOST", "")
         return f"{slug}:{self._generation(slug)}:{environ['wsgi.url_scheme']}://{host}{path}?{query}"
+
+    def not_stores(self) -> frozenset[str]:
+        """First path segments that are the platform's own routes, not a store (read off the URL map once
+        every blueprint is registered: no second list of paths is kept here)."""
+        if self._not_stores is None:
+            rules = self.url_map.iter_rules() if self.url_map is not None else ()
+            self._not_stores = frozenset(r.rule.split("/", 2)[1] for r in rules
+                                         if not r.rule.startswith("/<") and r.rule != "/")
+        return self._not_stores
 
     def _generation(self, slug: str) -> int:
         generation = self.generations.get(slug)
@@ -175,6 +185,6 @@ def _cacheable(captured: dict[str, Any]) -> bool:
 
 def init_app(app: Flask, shared: bool) -> None:
     """Put the page cache in front of the app (inside the host router, which maps domains)."""
-    middleware = PageCache(app.wsgi_app, app.extensions["state"], shared=shared)
+    middleware = PageCache(app.wsgi_app, app.extensions["state"], shared=shared, url_map=app.url_map)
     app.extensions["page_cache"] = middleware
     app.wsgi_app = middleware  # type: ignore[method-assign]

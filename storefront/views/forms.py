@@ -1,4 +1,4 @@
-"""View boundary: the checkout forms, their validation, and the wording of input errors."""
+"""View boundary: the checkout forms and their validation (refusals worded by ``views.messages``)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from storefront.services.digits import strict_digits
 from storefront.services.phone import PhoneError, normalize_phone
+from storefront.views.messages import PHONE_MESSAGES
 
-#: What the shopper reads for each kind of PhoneError (the service never words its errors).
-PHONE_MESSAGES = {
-    "empty": _l("Enter your mobile number."),
-    "format": _l("Enter a mobile number like 0770 123 4567."),
-    "not_iraqi": _l("Enter an Iraqi mobile number (starting with 07 or +964 7)."),
-    "not_mobile": _l("This is not a mobile number. Enter a mobile like 0770 123 4567."),
-}
 #: Separators a shopper may put between the digits of the code.
 _CODE_SEPARATORS = str.maketrans("", "", " -")
 CODE_LENGTH = 6
