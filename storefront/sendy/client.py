@@ -8,10 +8,7 @@ no other code. Answers come back as the frozen dataclasses of ``models``.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
-import httpx
+from typing import Any
 
 from storefront.sendy.errors import SendyForbidden, SendyNotFound, SendyRateLimited, SendyRejected, SendyUnavailable
 from storefront.sendy.models import Area, Order, OrderRequest, OtpTicket, PlacedOrder, Province, Store
@@ -24,20 +21,9 @@ from storefront.sendy.wire.values import items, obj
 class SendyClient:
     """A pooled, logged, retrying client for the Sendy endpoints the storefront uses."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        timeout: float = 5.0,
-        retries: int = 2,
-        backoff: float = 0.2,
-        read_budget: float = 3.0,
-        concurrency: int = 2,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._wire = Transport(base_url, transport=transport, timeout=timeout, retries=retries, backoff=backoff,
-                               read_budget=read_budget, concurrency=concurrency, sleep=sleep)
+    def __init__(self, base_url: str, **options: Any) -> None:
+        """``options`` are the transport's: transport, timeout, retries, backoff, read_budget, concurrency, sleep."""
+        self._wire = Transport(base_url, **options)
 
     def close(self) -> None:
         """Close the connection pool."""
