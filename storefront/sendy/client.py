@@ -46,6 +46,7 @@ from storefront.sendy.models import (
     Product,
     Province,
     Seo,
+    ShippingRule,
     SocialLink,
     StatusChange,
     Store,
@@ -96,6 +97,10 @@ ORDER_STATUSES = {
     "canceled": "cancelled",
     "returned": "returned",
 }
+#: Sendy's shipping rule types, mapped onto models.SHIPPING_KINDS; any other type is ignored.
+RULE_TYPES = {"FlatRate": "flat", "FreeShipping": "free", "WeightBased": "weight", "OrderValueBased": "order_value"}
+#: The most shipping rules read from a store; the rest are dropped (logged).
+MAX_RULES = 50
 #: Payment statuses that mean the cash was collected.
 PAID_STATUSES = frozenset({"paid", "collected"})
 
@@ -176,13 +181,15 @@ class SendyClient:
         body = data if isinstance(data, Mapping) else {}
         if not body.get("publicId") and not body.get("id"):
             raise SendyUnavailable("Sendy accepted the order without an id", maybe_processed=True)
+        value = _int(body.get("orderValue"), order.order_value)
+        fee = _int(body.get("deliveryFee"), order.delivery_fee or 0)  # (missing: the fee we sent)
         return PlacedOrder(
             id=str(body.get("id") or ""),
             public_id=str(body.get("publicId") or body.get("id")),
             status=str(body.get("status") or "pending"),
-            order_value=_int(body.get("orderValue"), order.order_value),
-            delivery_fee=_int(body.get("deliveryFee"), 0),
-            total_amount=_int(body.get("totalAmount"), order.order_value),
+            order_value=value,
+            delivery_fee=fee,
+            total_amount=_int(body.get("totalAmount"), value + fee),
             created_at=str(body.get("createdAt") or ""),
         )
 
@@ -276,6 +283,8 @@ def order_body(order: OrderRequest) -> dict[str, Any]:
     }
     if order.notes:
         body["notes"] = order.notes
+    if order.delivery_fee is not None:
+        body["deliveryFee"] = order.delivery_fee
     return body
 
 
@@ -360,6 +369,7 @@ def parse_store(d: Mapping[str, Any]) -> Store:
         faqs=_each(slug, "FAQ", d.get("faqs"), _faq),
         policies=_policies(slug, d.get("policies")),
         categories=_each(slug, "category", d.get("categories"), _category),
+        shipping_rules=_shipping_rules(slug, d.get("shippingRules")),
     )
 
 
@@ -594,6 +604,44 @@ def _policy(raw: Any) -> Policy:
     if not content:
         raise _Broken("no content")
     return Policy(kind, _str(d.get("title")), content)
+
+
+def _shipping_rules(slug: str, raw: Any) -> tuple[ShippingRule, ...]:
+    """The store's active shipping rules: a broken rule is skipped and logged, an unknown type ignored."""
+    rules = _list(raw)
+    if len(rules) > MAX_RULES:
+        log.warning("store %s: only the first %d shipping rules kept", slug, MAX_RULES)
+    return _each(slug, "shipping rule", rules[:MAX_RULES], _shipping_rule)
+
+
+def _shipping_rule(raw: Any) -> ShippingRule | None:
+    if not isinstance(raw, Mapping):
+        raise _Broken("not an object")
+    kind = RULE_TYPES.get(_str(raw.get("ruleType")))
+    if kind is None or raw.get("isActive") is False:
+        return None  # a type the storefront does not know, or a rule switched off: ignored
+    cost = _price(raw.get("cost"), "cost") if kind in ("flat", "order_value") else 0
+    if cost is None:
+        raise _Broken("no cost")
+    low, high = _price(raw.get("minOrderValue"), "minOrderValue"), _price(raw.get("maxOrderValue"), "maxOrderValue")
+    if low is not None and high is not None and low > high:
+        raise _Broken("minOrderValue is above maxOrderValue")
+    return ShippingRule(kind, cost, low, high, _province_codes(raw.get("provinceCodes")),
+                        id=_str(raw.get("id")), name=_str(raw.get("name")))
+
+
+def _province_codes(raw: Any) -> frozenset[str] | None:
+    """The governorates a rule is limited to; None (absent) for all of them.
+
+    An empty list is refused rather than guessed at: read as "everywhere", a free-delivery rule
+    would promise what the store may not give; read as "nowhere", the rule means nothing.
+    """
+    if raw is None:
+        return None
+    codes = [_str(code) for code in raw] if isinstance(raw, list) else []
+    if not codes or not all(codes):
+        raise _Broken("provinceCodes is not a list of governorate codes")
+    return frozenset(codes)
 
 
 def _social_links(slug: str, raw: Any) -> tuple[SocialLink, ...]:
