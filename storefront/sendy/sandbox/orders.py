@@ -7,7 +7,7 @@ import string
 import uuid
 from typing import Any
 
-from storefront.sendy.sandbox import tracking
+from storefront.sendy.sandbox import shipping, tracking
 from storefront.sendy.sandbox.state import SandboxState, Store
 from storefront.sendy.sandbox.validation import order_value
 
@@ -26,7 +26,9 @@ def replayed_order(state: SandboxState, store: Store, body: Any) -> dict[str, An
 def create_order(state: SandboxState, store: Store, body: dict[str, Any], now: float) -> dict[str, Any]:
     """Create and record an order from a validated body; return Sendy's response data."""
     value = order_value(store, body["items"])
-    fee = body.get("deliveryFee", 0)
+    # Sendy evaluates the store's shipping rules again; with no fee from them, the caller's stands
+    by_rules = shipping.delivery_fee(store.storefront, value, str(body.get("addressProvinceCode")))
+    fee = by_rules if by_rules is not None else body.get("deliveryFee", 0)
     with state.lock:
         data = {
             "id": str(uuid.uuid4()),
