@@ -31,7 +31,7 @@ from storefront.config import OtpBudgets
 from storefront.sendy import SendyError, SendyRejected, SendyUnavailable
 from storefront.sendy.models import OrderLine, OrderRequest, OtpTicket, Store
 from storefront.services import cart as cart_service
-from storefront.services import catalog, limits
+from storefront.services import catalog, limits, shipping
 from storefront.services.cart import Cart
 from storefront.services.phone import display_phone
 from storefront.services.sendy import client
@@ -154,6 +154,22 @@ class Receipt:
     phone: str
     #: Sendy's own id of the order (not the public one): what reading it back needs.
     sendy_id: str = ""
+    #: the delivery fee the storefront computed and sent (None: not known, none sent); the fee
+    #: and total above are Sendy's answer, which wins when the two differ
+    quoted_fee: int | None = None
+
+    @property
+    def fee_known(self) -> bool:
+        """Whether the total is the sum to pay (a fee was computed or Sendy set one), not just the goods."""
+        return self.quoted_fee is not None or bool(self.delivery_fee) or self.total != self.order_value
+
+    @property
+    def delivery(self) -> shipping.Delivery | None:
+        """The fee and the total to pay as Sendy answered them, for the summary (None: not known yet)."""
+        if not self.fee_known:
+            return None
+        fee = self.delivery_fee if self.delivery_fee or self.quoted_fee is not None else None
+        return shipping.Delivery(self.order_value, fee, ruled=True, charged=self.total)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Receipt:
@@ -366,21 +382,26 @@ def _send(store: Store, cart: Cart, current: Pending, key: str, code: str, uncer
     """The order request; after an answer was lost, exactly the order Sendy may have (not today's cart)."""
     d = current.details
     lines, value = _what_was_sent(current.ref) if uncertain else (None, 0)
+    fee = sent_fee(current.ref) if lines is not None else None
     if lines is None:
         lines = tuple(ReceiptLine(line.sku, line.title, line.quantity, line.total, line.values)
                       for line in cart.orderable)
         value = cart.subtotal
+        fee = shipping.fee(store.shipping_rules, value, d.province)
         # kept before Sendy is asked: a retry under this reference must repeat it, line for line
-        state().set(f"sent:{current.ref}", {"lines": [asdict(x) for x in lines], "value": value}, RECEIPT_TTL)
+        state().set(f"sent:{current.ref}", {"lines": [asdict(x) for x in lines], "value": value, "fee": fee},
+                    RECEIPT_TTL)
     request = OrderRequest(
         external_ref=current.ref, otp_code=code, customer_name=d.name, customer_phone=d.phone,
         customer_address=d.address, province_code=d.province, area_id=d.area,
         lines=tuple(OrderLine(x.sku, x.quantity) for x in lines), order_value=value, notes=d.notes,
         fulfillment_type=current_app.extensions["settings"].fulfillment.get(store.slug, "from_to"),
+        delivery_fee=fee,
     )
     order = client().place_order(key, request)
+    shipping.note_difference(store.slug, order.public_id, value, fee, order.delivery_fee, order.total_amount)
     return Receipt(order.public_id, store.slug, lines, order.order_value, order.delivery_fee,
-                   order.total_amount, d.phone, order.id)
+                   order.total_amount, d.phone, order.id, quoted_fee=fee)
 
 
 def _what_was_sent(ref: str) -> tuple[tuple[ReceiptLine, ...] | None, int]:
@@ -389,6 +410,19 @@ def _what_was_sent(ref: str) -> tuple[tuple[ReceiptLine, ...] | None, int]:
     if not isinstance(data, dict):
         return None, 0
     return tuple(ReceiptLine(**x) for x in data["lines"]), int(data["value"])
+
+
+def sent_fee(ref: str) -> int | None:
+    """The delivery fee of the last order request under this reference (None: none was sent)."""
+    data = state().get(f"sent:{ref}")
+    fee = data.get("fee") if isinstance(data, dict) else None
+    return fee if isinstance(fee, int) else None
+
+
+def chosen_province(slug: str) -> str:
+    """The governorate of the checkout in progress ("" when none): the cart shows its delivery fee."""
+    current = pending(slug)
+    return current.details.province if current is not None else ""
 
 
 def _keep(ref: str, receipt: Receipt) -> None:
