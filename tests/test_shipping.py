@@ -222,6 +222,7 @@ def test_sendy_receives_the_fee_and_the_code_page_shows_the_total(app, client, s
     code_page = text(client.get(f"{base}/checkout/code"))
     assert tr(app, "ar", "Total to pay on delivery: %(total)s", total=f"<strong>{iqd(89_000, 'ar')}</strong>") \
         in code_page
+    assert _line(code_page, "nudge")[0] is False  # no "add more" once the code is sent
     confirmation = text(client.get(enter_code(client, base, sandbox.last_otp(PHONE)).headers["Location"]))
 
     [order] = sandbox.orders

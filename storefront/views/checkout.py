@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
@@ -171,7 +172,8 @@ def _code_page(form: CodeForm, status: int, problem: str | None = None,
     else:
         shown = cart.view(g.store)
         lines, value = shown.orderable, shown.subtotal
-        delivery = shipping.delivery(g.store, value, step.pending.details.province)
+        # (no "add N for free delivery" here: the order is being placed, not filled)
+        delivery = replace(shipping.delivery(g.store, value, step.pending.details.province), to_free=None)
     return render_template("checkout/code.html", form=form, pending=step.pending, wait=step.wait,
                            phone=step.phone, demo_code=step.demo_code, maybe_placed=step.maybe_placed,
                            final=final, problem=problem, lines=lines, subtotal=value, delivery=delivery), status
