@@ -348,3 +348,14 @@ def test_one_dinar_below_the_minimum_sendy_receives_the_fee(edge_app, sandbox, c
     assert (order["response"]["deliveryFee"], order["response"]["totalAmount"]) == (5000, FREE_FROM + 4999)
     assert _line(confirmation, "total") == (True, "Total to pay on delivery " + iqd(FREE_FROM + 4999, "en"))
     assert "skipped shipping rule #2 id='broken'" in caplog.text  # the broken rule broke nothing
+
+
+def test_the_sandbox_keeps_a_free_delivery_free_when_the_store_confirms(app, client, sandbox) -> None:
+    base = url(LAYLA)
+    add_to_cart(client, base, DRESS_2)
+    place_order(client, sandbox, base, DRESS)  # 170,000: free by the rules
+    order = sandbox.orders[0]["response"]
+
+    confirmed = sandbox.set_order_status(order["publicId"], "confirmed")
+
+    assert (confirmed["deliveryFee"], confirmed["totalAmount"]) == (0, 170_000)  # no fee added on the way

@@ -71,7 +71,7 @@ def details() -> ResponseReturnValue:
 def _details_page(form: CheckoutForm, problem: str | None = None) -> str:
     """The delivery form, its summary with the fee to the governorate chosen (if one is)."""
     the_cart = cart.view(g.store)
-    chosen = form.province.data if form.province.data in {code for code, _ in form.province.choices} else ""
+    chosen = form.province.data if form.province.data in {code for code, _label in form.province.choices} else ""
     delivery = shipping.delivery(g.store, the_cart.subtotal, chosen or "")
     return render_template("checkout/details.html", form=form, cart=the_cart, problem=problem, delivery=delivery)
 

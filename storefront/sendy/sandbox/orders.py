@@ -40,7 +40,7 @@ def create_order(state: SandboxState, store: Store, body: dict[str, Any], now: f
             "createdAt": _iso_utc(now),
         }
         state.orders.append({"store": store.slug, "request": body, "response": data})
-        tracking.track(state, store, body, data, now)
+        tracking.track(state, store, body, data, now, fee_set=by_rules is not None or "deliveryFee" in body)
         if isinstance(body.get("externalRef"), str) and body["externalRef"]:
             state.order_refs[(store.slug, body["externalRef"])] = data
     return data
