@@ -4,7 +4,8 @@ Every order created gets a record here. In demo mode (``make run``, ``serve`` wi
 ``--no-demo``) an order moves on by itself along ``DEMO_SCHEDULE``, so the demo's status page
 shows a timeline; the test hook ``set_status`` moves it at once (and stops the schedule).
 On the way, as a store would in Sendy's dashboard, confirming adds a delivery fee when the
-order was sent without one and the store's shipping rules gave none, and shipping assigns a courier and a tracking number.
+order was sent without one and the store's shipping rules gave none, and shipping assigns a
+courier and a tracking number.
 """
 
 from __future__ import annotations
