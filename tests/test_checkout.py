@@ -681,7 +681,9 @@ def test_store_without_key_offers_whatsapp(app, client, sandbox, url_lang, lang)
         honey_name = catalog.get_store(HONEY).product_by_sku(SKU[HONEY]).name
     message = parse_qs(urlsplit(cart_link).query)["text"][0]
     assert f"2 × {honey_name} — {iqd(2 * PRICE[HONEY], lang)}" in message.splitlines()
-    assert f"/{HONEY}/" in message and iqd(2 * PRICE[HONEY], lang) in message.splitlines()[-1]
+    # the subtotal, then the demo store's flat delivery fee and the total to pay (tests/test_shipping.py)
+    assert f"/{HONEY}/" in message and iqd(2 * PRICE[HONEY], lang) in message.splitlines()[-3]
+    assert iqd(2 * PRICE[HONEY] + 5000, lang) in message.splitlines()[-1]
 
     response = client.get(f"{base}/checkout")
 

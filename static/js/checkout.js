@@ -1,4 +1,4 @@
-/* Progressive enhancement for checkout: areas update in place; resend countdown. */
+/* Progressive enhancement for checkout: areas, delivery fee and total update in place; resend countdown. */
 (function () {
   "use strict";
   var form = document.getElementById("checkout");
@@ -25,6 +25,18 @@
       });
       first.selected = true;
     });
+    var table = document.getElementById("fees");
+    var fees = table && JSON.parse(table.textContent);
+    if (fees) {  // the fee and total to the governorate chosen: texts the server formatted (templating.delivery_table)
+      province.addEventListener("change", function () {
+        var texts = fees.t[fees.p[province.value]] || fees.t[fees.p[""]];
+        ["fee", "total", "nudge", "fee-note"].forEach(function (id, i) {
+          var line = document.getElementById(id);
+          (line.lastElementChild || line).textContent = texts[i];
+          line.hidden = !texts[i];
+        });
+      });
+    }
   }
   var hint = document.getElementById("resend-hint");
   var clock = hint && hint.querySelector(".countdown");

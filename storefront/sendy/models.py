@@ -144,6 +144,35 @@ class Seo:
     og_image_url: str = ""
 
 
+#: The kinds of shipping rule the storefront understands (client.py maps Sendy's ``ruleType`` onto them).
+SHIPPING_KINDS = ("flat", "free", "weight", "order_value")
+
+
+@dataclass(frozen=True)
+class ShippingRule:
+    """One of the store's active shipping rules (contract §1 "Shipping rules"), money in IQD.
+
+    ``provinces`` None: the rule applies in every governorate. Bounds are inclusive; None is open.
+    """
+
+    kind: str  # one of SHIPPING_KINDS
+    cost: int = 0
+    min_value: int | None = None
+    max_value: int | None = None
+    provinces: frozenset[str] | None = None
+    id: str = ""
+    name: str = ""
+
+    def applies_in(self, province: str) -> bool:
+        """Whether the rule covers this governorate."""
+        return self.provinces is None or province in self.provinces
+
+    def holds(self, value: int) -> bool:
+        """Whether an order value lies within the rule's bounds."""
+        return (self.min_value is None or self.min_value <= value) and \
+            (self.max_value is None or value <= self.max_value)
+
+
 @dataclass(frozen=True)
 class Store:
     """A published store with its catalog."""
@@ -163,6 +192,7 @@ class Store:
     faqs: tuple[FAQ, ...] = ()
     policies: tuple[Policy, ...] = ()
     categories: tuple[Category, ...] = ()
+    shipping_rules: tuple[ShippingRule, ...] = ()
 
     def product_by_sku(self, sku: str) -> Product | None:
         """The product with this SKU, if the store still sells it."""
@@ -247,6 +277,8 @@ class OrderRequest:
     order_value: int
     fulfillment_type: str = "from_to"
     notes: str = ""
+    #: the fee the storefront computed from the store's shipping rules; None: not known (not sent)
+    delivery_fee: int | None = None
 
 
 @dataclass(frozen=True)

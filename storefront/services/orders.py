@@ -99,6 +99,9 @@ class StatusPage:
     courier: Courier | None = None
     tracking_number: str = ""
     customer: Customer | None = None
+    #: a fee was computed from the store's rules when the order was placed: a fee of 0 is free delivery,
+    #: not one still to come
+    fee_known: bool = False
 
 
 class _Signer(TimestampSigner):
@@ -164,6 +167,7 @@ def status_page(link: Link) -> StatusPage:
         total=_first(order.total_amount, (value or 0) + (fee or 0)), paid=order.paid,
         courier=order.courier, tracking_number=order.tracking_number,
         customer=_customer(order.customer_name, phone, order.customer_address, owner),
+        fee_known=receipt is not None and receipt.quoted_fee is not None,
     )
 
 
@@ -173,7 +177,8 @@ def _placed(public_id: str, receipt: Receipt | None, owner: bool) -> StatusPage:
         return StatusPage(public_id, live=False, owner=owner)
     return StatusPage(public_id, live=False, owner=owner, lines=receipt.lines,
                       order_value=receipt.order_value, delivery_fee=receipt.delivery_fee,
-                      total=receipt.total, customer=_customer("", receipt.phone, "", owner))
+                      total=receipt.total, customer=_customer("", receipt.phone, "", owner),
+                      fee_known=receipt.quoted_fee is not None)
 
 
 def live_key(slug: str, order_id: str) -> str:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from storefront.extensions import csrf
-from storefront.services import cart, checkout
+from storefront.services import cart, checkout, shipping
 from storefront.services.digits import parse_quantity
 from storefront.views.common import store_blueprint
 from storefront.views.messages import cart_message
@@ -21,9 +21,13 @@ bp = store_blueprint("cart", __name__, private=True)
 
 @store_route(bp, "/cart")
 def show() -> str:
-    """The cart with line totals, the subtotal and any unavailable lines."""
-    return render_template("cart/cart.html", cart=cart.view(g.store), max_quantity=cart.MAX_QUANTITY,
-                           whatsapp_only=checkout.api_key(g.slug) is None)
+    """The cart with line totals, the subtotal, the delivery fee when the store's rules give it, and any
+    unavailable lines."""
+    the_cart = cart.view(g.store)
+    delivery = shipping.delivery(g.store, the_cart.subtotal, checkout.chosen_province(g.slug)) \
+        if the_cart.orderable else shipping.Delivery(0)
+    return render_template("cart/cart.html", cart=the_cart, max_quantity=cart.MAX_QUANTITY,
+                           whatsapp_only=checkout.api_key(g.slug) is None, delivery=delivery)
 
 
 @store_route(bp, "/cart/add", methods=["POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -16,7 +17,7 @@ from storefront.sendy import (
     SendyRejected,
     SendyUnavailable,
 )
-from storefront.services import addresses, cart, checkout, limits
+from storefront.services import addresses, cart, checkout, limits, shipping
 from storefront.views.common import store_blueprint
 from storefront.views.forms import CheckoutForm, CodeForm
 from storefront.views.messages import limit_message
@@ -53,7 +54,7 @@ def details() -> ResponseReturnValue:
     """The delivery form; with JavaScript off, a button reloads the areas."""
     the_cart = cart.view(g.store)
     if checkout.api_key(g.slug) is None:
-        return render_template("checkout/unavailable.html", cart=the_cart)
+        return render_template("checkout/unavailable.html", cart=the_cart, delivery=_whatsapp_delivery())
     if not the_cart.orderable:
         flash(_("Your cart is empty."), "error")
         return redirect(url_for("cart.show"), 303)
@@ -63,7 +64,15 @@ def details() -> ResponseReturnValue:
         if form.validate():
             return _send_code(form)
         status = max(status, FORM_ERROR)
-    return render_template("checkout/details.html", form=form, cart=the_cart), status
+    return _details_page(form), status
+
+
+def _details_page(form: CheckoutForm, problem: str | None = None) -> str:
+    """The delivery form, its summary with the fee to the governorate chosen (if one is)."""
+    the_cart = cart.view(g.store)
+    chosen = form.province.data if form.province.data in {code for code, _label in form.province.choices} else ""
+    delivery = shipping.delivery(g.store, the_cart.subtotal, chosen or "")
+    return render_template("checkout/details.html", form=form, cart=the_cart, problem=problem, delivery=delivery)
 
 
 def _fill_choices(form: CheckoutForm) -> int:
@@ -112,7 +121,7 @@ def _send_code(form: CheckoutForm) -> ResponseReturnValue:
         status = 429 if isinstance(exc, SendyRateLimited) else FORM_ERROR
     else:
         return redirect(url_for("checkout.code"), 303)
-    return render_template("checkout/details.html", form=form, cart=cart.view(g.store), problem=problem), status
+    return _details_page(form, problem), status
 
 
 @store_route(bp, "/checkout/areas")
@@ -157,12 +166,16 @@ def _code_page(form: CodeForm, status: int, problem: str | None = None,
     lines: tuple[object, ...]
     if step.sent:  # after a lost answer: what a retry will send, whatever the cart holds now
         lines, value = step.sent
+        fee = checkout.sent_fee(step.pending.ref)
+        delivery = shipping.Delivery(value, fee, ruled=fee is not None)
     else:
         shown = cart.view(g.store)
         lines, value = shown.orderable, shown.subtotal
+        # (no "add N for free delivery" here: the order is being placed, not filled)
+        delivery = replace(shipping.delivery(g.store, value, step.pending.details.province), to_free=None)
     return render_template("checkout/code.html", form=form, pending=step.pending, wait=step.wait,
                            phone=step.phone, maybe_placed=step.maybe_placed,
-                           final=final, problem=problem, lines=lines, subtotal=value), status
+                           final=final, problem=problem, lines=lines, subtotal=value, delivery=delivery), status
 
 
 def _resend() -> ResponseReturnValue:
@@ -222,7 +235,7 @@ def _rejected(form: CodeForm, exc: SendyRejected) -> ResponseReturnValue:
     details_form = CheckoutForm(formdata=None, data=checkout.saved_details(g.slug))
     _fill_choices(details_form)
     _field_errors(details_form, exc)
-    return render_template("checkout/details.html", form=details_form, cart=cart.view(g.store)), FORM_ERROR
+    return _details_page(details_form), FORM_ERROR
 
 
 def _field_errors(form: CheckoutForm, exc: SendyRejected) -> bool:
@@ -258,8 +271,14 @@ def _sendy_message(exc: SendyError, *, placing: bool = True) -> str:
 
 def codes_paused(exc: limits.LimitExceeded) -> tuple[str, int, dict[str, str]]:
     """A budget is spent: no code now, but the order can still go to the store on WhatsApp."""
-    page = render_template("checkout/unavailable.html", cart=cart.view(g.store), paused=True)
+    page = render_template("checkout/unavailable.html", cart=cart.view(g.store), paused=True,
+                           delivery=_whatsapp_delivery())
     return page, 429, {"Retry-After": str(exc.retry_after)}
+
+
+def _whatsapp_delivery() -> shipping.Delivery:
+    """The delivery of the cart to the governorate typed last, for the WhatsApp message."""
+    return shipping.delivery(g.store, cart.view(g.store).subtotal, checkout.chosen_province(g.slug))
 
 
 def _after_checkout() -> Response:

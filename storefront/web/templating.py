@@ -14,7 +14,9 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from storefront.sendy.models import Product, Store
+from storefront.services import shipping
 from storefront.services.cart import CartLine
+from storefront.services.shipping import Delivery
 from storefront.web.i18n import LOCALES, current_locale
 from storefront.wsgi.hosts import canonical
 
@@ -83,9 +85,10 @@ def whatsapp_restock(store: Store, product: Product) -> str:
     return whatsapp_url(store.whatsapp_phone, text)
 
 
-def whatsapp_cart(store: Store, lines: Iterable[CartLine], subtotal: int) -> str:
+def whatsapp_cart(store: Store, lines: Iterable[CartLine], subtotal: int, delivery: Delivery | None = None) -> str:
     """A link sending the whole cart to the store on WhatsApp (stores without online orders): one line per
-    product ("3 × name — price"), its link, then the subtotal; the punctuation is the language's own."""
+    product ("3 × name — price"), its link, then the subtotal, and the delivery fee and the total when the
+    store's rules give them; the punctuation is the language's own."""
     parts = [_("Hello %(store)s, I would like to order:", store=store.name)]
     for line in lines:
         parts.append(_("%(quantity)s × %(name)s — %(price)s", quantity=number(line.quantity), name=line.name,
@@ -93,8 +96,46 @@ def whatsapp_cart(store: Store, lines: Iterable[CartLine], subtotal: int) -> str
         if line.product is not None:
             parts.append(absolute(url_for("store.product", sku=line.product.sku,
                                           variant=line.variant.sku if line.variant else None)))
-    parts.append(_("Subtotal: %(total)s (plus delivery)", total=money(subtotal)))
+    if delivery is None or delivery.total is None:
+        parts.append(_("Subtotal: %(total)s (plus delivery)", total=money(subtotal)))
+    else:
+        parts += [_("Subtotal: %(total)s", total=money(subtotal)),
+                  _("Delivery: %(fee)s", fee=delivery_texts(delivery)[0]),
+                  _("Total to pay on delivery: %(total)s", total=money(delivery.total))]
     return whatsapp_url(store.whatsapp_phone, "\n".join(parts))
+
+
+def delivery_texts(d: Delivery) -> list[str]:
+    """The delivery lines' texts: [fee, total, free-delivery nudge, note] ("" for a line not shown).
+
+    The note says how the fee varies by governorate, or that the store confirms it (fee unknown).
+    """
+    if d.fee is not None:
+        fee = _("Free") if d.fee == 0 else money(d.fee)
+    else:
+        fee = _("From %(price)s", price=money(d.low)) if d.low is not None else ""
+    if d.fee is None and d.low is not None and d.high is not None:
+        note = _("%(low)s to %(high)s, depending on the governorate.", low=money(d.low), high=money(d.high))
+    else:
+        note = "" if fee else _("The store confirms the delivery fee, if there is one.")
+    nudge = _("Add %(amount)s more for free delivery.", amount=money(d.to_free)) if d.to_free else ""
+    return [fee, money(d.total), nudge, note]
+
+
+def delivery_table(store: Store, value: int) -> dict[str, Any] | None:
+    """For checkout.js: the delivery texts of each governorate at this cart value ("" for none chosen),
+    as {"p": {code: index}, "t": [texts, ...]} with each distinct set of texts once; None without rules."""
+    if not store.shipping_rules:
+        return None
+    found = {"": shipping.delivery(store, value), **shipping.each_province(store, value)}
+    table: list[list[str]] = []
+    index: dict[str, int] = {}
+    for code, d in found.items():
+        texts = delivery_texts(d)
+        if texts not in table:
+            table.append(texts)
+        index[code] = table.index(texts)
+    return {"p": index, "t": table}
 
 
 def whatsapp_order(store: Store, public_id: str, status_url: str = "") -> str:
@@ -161,7 +202,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(merchant_text)
     app.add_template_global(percent_off)
     app.add_template_global(whatsapp_url)
-    for helper in (whatsapp_hello, whatsapp_restock, whatsapp_cart, whatsapp_order, whatsapp_unconfirmed):
+    for helper in (whatsapp_hello, whatsapp_restock, whatsapp_cart, whatsapp_order, whatsapp_unconfirmed,
+                   delivery_texts, delivery_table):
         app.add_template_global(helper)
     app.add_template_global(page_url)
     app.add_template_global(alternates)

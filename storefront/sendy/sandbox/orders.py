@@ -7,7 +7,7 @@ import string
 import uuid
 from typing import Any
 
-from storefront.sendy.sandbox import tracking
+from storefront.sendy.sandbox import shipping, tracking
 from storefront.sendy.sandbox.state import SandboxState, Store
 from storefront.sendy.sandbox.validation import order_value
 
@@ -26,7 +26,9 @@ def replayed_order(state: SandboxState, store: Store, body: Any) -> dict[str, An
 def create_order(state: SandboxState, store: Store, body: dict[str, Any], now: float) -> dict[str, Any]:
     """Create and record an order from a validated body; return Sendy's response data."""
     value = order_value(store, body["items"])
-    fee = body.get("deliveryFee", 0)
+    # Sendy evaluates the store's shipping rules again; with no fee from them, the caller's stands
+    by_rules = shipping.delivery_fee(store.storefront, value, str(body.get("addressProvinceCode")))
+    fee = by_rules if by_rules is not None else body.get("deliveryFee", 0)
     with state.lock:
         data = {
             "id": str(uuid.uuid4()),
@@ -38,7 +40,7 @@ def create_order(state: SandboxState, store: Store, body: dict[str, Any], now: f
             "createdAt": _iso_utc(now),
         }
         state.orders.append({"store": store.slug, "request": body, "response": data})
-        tracking.track(state, store, body, data, now)
+        tracking.track(state, store, body, data, now, fee_set=by_rules is not None or "deliveryFee" in body)
         if isinstance(body.get("externalRef"), str) and body["externalRef"]:
             state.order_refs[(store.slug, body["externalRef"])] = data
     return data

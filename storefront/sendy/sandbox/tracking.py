@@ -4,7 +4,8 @@ Every order created gets a record here. In demo mode (``make run``, ``serve`` wi
 ``--no-demo``) an order moves on by itself along ``DEMO_SCHEDULE``, so the demo's status page
 shows a timeline; the test hook ``set_status`` moves it at once (and stops the schedule).
 On the way, as a store would in Sendy's dashboard, confirming adds a delivery fee when the
-order was sent without one, and shipping assigns a courier and a tracking number.
+order was sent without one and the store's shipping rules gave none, and shipping assigns a
+courier and a tracking number.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ def iso_utc(timestamp: float) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def track(state: SandboxState, store: Store, body: dict[str, Any], data: dict[str, Any], now: float) -> None:
-    """Start the record of a new order; call holding the lock."""
+def track(state: SandboxState, store: Store, body: dict[str, Any], data: dict[str, Any], now: float,
+          *, fee_set: bool = False) -> None:
+    """Start the record of a new order; call holding the lock. ``fee_set``: its delivery fee is settled
+    (by the store's shipping rules, or sent by the caller, 0 included): confirming adds none."""
     state.tracked[data["id"]] = {
         "store": store.slug,
         "language": "en" if store.storefront.get("language") == "en" else "ar",
@@ -45,6 +48,7 @@ def track(state: SandboxState, store: Store, body: dict[str, Any], data: dict[st
         "courier": None,
         "trackingNumber": None,
         "scheduled": True,
+        "feeSet": fee_set,
     }
 
 
@@ -96,7 +100,7 @@ def _reach(record: dict[str, Any], status: str, at: float) -> None:
     """Record a new status, with what a store does on the way (a fee, a courier)."""
     record["history"].append({"status": status, "at": at})
     order = record["order"]
-    if status == "confirmed" and not order["deliveryFee"]:
+    if status == "confirmed" and not order["deliveryFee"] and not record.get("feeSet"):
         province = record["customer"].get("addressProvinceCode")
         order["deliveryFee"] = DELIVERY_FEES.get(str(province), OTHER_FEE)
         order["totalAmount"] = order["orderValue"] + order["deliveryFee"]

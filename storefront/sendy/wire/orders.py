@@ -56,6 +56,8 @@ def order_body(order: OrderRequest) -> dict[str, Any]:
     }
     if order.notes:
         body["notes"] = order.notes
+    if order.delivery_fee is not None:
+        body["deliveryFee"] = order.delivery_fee
     return body
 
 
@@ -78,13 +80,15 @@ def parse_placed(data: Any, order: OrderRequest) -> PlacedOrder:
     body = mapping(data)
     if not body.get("publicId") and not body.get("id"):
         raise SendyUnavailable("Sendy accepted the order without an id", maybe_processed=True)
+    value = integer(body.get("orderValue"), order.order_value)
+    fee = integer(body.get("deliveryFee"), order.delivery_fee or 0)  # (missing: the fee we sent)
     return PlacedOrder(
         id=str(body.get("id") or ""),
         public_id=str(body.get("publicId") or body.get("id")),
         status=str(body.get("status") or "pending"),
-        order_value=integer(body.get("orderValue"), order.order_value),
-        delivery_fee=integer(body.get("deliveryFee"), 0),
-        total_amount=integer(body.get("totalAmount"), order.order_value),
+        order_value=value,
+        delivery_fee=fee,
+        total_amount=integer(body.get("totalAmount"), value + fee),
         created_at=str(body.get("createdAt") or ""),
     )
 

@@ -17,6 +17,7 @@ from storefront.sendy.models import (
     Policy,
     Product,
     Seo,
+    ShippingRule,
     SocialLink,
     Store,
     Variant,
@@ -70,6 +71,7 @@ def parse_store(d: Mapping[str, Any]) -> Store:
         faqs=each(slug, "FAQ", d.get("faqs"), _faq),
         policies=_policies(slug, d.get("policies")),
         categories=each(slug, "category", d.get("categories"), _category),
+        shipping_rules=_shipping_rules(slug, d.get("shippingRules")),
     )
 
 
@@ -269,6 +271,50 @@ def _policy(raw: Any) -> Policy:
     if not content:
         raise Broken("no content")
     return Policy(kind, text(d.get("title")), content)
+
+
+#: Sendy's shipping rule types, mapped onto models.SHIPPING_KINDS; any other type is ignored.
+RULE_TYPES = {"FlatRate": "flat", "FreeShipping": "free", "WeightBased": "weight", "OrderValueBased": "order_value"}
+#: The most shipping rules read from a store; the rest are dropped (logged).
+MAX_RULES = 50
+
+
+def _shipping_rules(slug: str, raw: Any) -> tuple[ShippingRule, ...]:
+    """The store's active shipping rules: a broken rule is skipped and logged, an unknown type ignored."""
+    rules = listed(raw)
+    if len(rules) > MAX_RULES:
+        log.warning("store %s: only the first %d shipping rules kept", slug, MAX_RULES)
+    return each(slug, "shipping rule", rules[:MAX_RULES], _shipping_rule)
+
+
+def _shipping_rule(raw: Any) -> ShippingRule | None:
+    if not isinstance(raw, Mapping):
+        raise Broken("not an object")
+    kind = RULE_TYPES.get(text(raw.get("ruleType")))
+    if kind is None or raw.get("isActive") is False:
+        return None  # a type the storefront does not know, or a rule switched off: ignored
+    cost = price_of(raw.get("cost"), "cost") if kind in ("flat", "order_value") else 0
+    if cost is None:
+        raise Broken("no cost")
+    low, high = price_of(raw.get("minOrderValue"), "minOrderValue"), price_of(raw.get("maxOrderValue"), "maxOrderValue")
+    if low is not None and high is not None and low > high:
+        raise Broken("minOrderValue is above maxOrderValue")
+    return ShippingRule(kind, cost, low, high, _province_codes(raw.get("provinceCodes")),
+                        id=text(raw.get("id")), name=text(raw.get("name")))
+
+
+def _province_codes(raw: Any) -> frozenset[str] | None:
+    """The governorates a rule is limited to; None (absent) for all of them.
+
+    An empty list is refused rather than guessed at: read as "everywhere", a free-delivery rule
+    would promise what the store may not give; read as "nowhere", the rule means nothing.
+    """
+    if raw is None:
+        return None
+    codes = [text(code) for code in raw] if isinstance(raw, list) else []
+    if not codes or not all(codes):
+        raise Broken("provinceCodes is not a list of governorate codes")
+    return frozenset(codes)
 
 
 def _social_links(slug: str, raw: Any) -> tuple[SocialLink, ...]:

@@ -38,6 +38,7 @@ from storefront.services.checkout.progress import (
     Pending,
     abandon,
     api_key,
+    chosen_province,
     code_step,
     pending,
     request_code,
@@ -55,10 +56,13 @@ from storefront.services.checkout.receipts import (
     maybe_placed,
     placed_here,
     receipt,
+    sent_fee,
 )
 
-__all__ = ["DETAIL_FIELDS", "RECEIPT_TTL", "CartChanged", "CheckoutError", "CodeMaybeSent", "CodeStep", "Details",
-           "DetailsTooLong", "EmptyCart", "NoCheckout", "OrderInFlight", "OrderMaybePlaced", "OrderingUnavailable",
-           "Pending", "Receipt", "ReceiptLine", "abandon", "api_key", "code_spent", "code_step", "keep_receipt",
-           "kept_receipt", "last_order", "maybe_placed", "pending", "place_order", "placed_here", "receipt",
-           "request_code", "save_details", "saved_details"]
+__all__ = [
+    "DETAIL_FIELDS", "RECEIPT_TTL", "CartChanged", "CheckoutError", "CodeMaybeSent", "CodeStep", "Details",
+    "DetailsTooLong", "EmptyCart", "NoCheckout", "OrderInFlight", "OrderMaybePlaced", "OrderingUnavailable",
+    "Pending", "Receipt", "ReceiptLine", "abandon", "api_key", "chosen_province", "code_spent", "code_step",
+    "keep_receipt", "kept_receipt", "last_order", "maybe_placed", "pending", "place_order", "placed_here",
+    "receipt", "request_code", "save_details", "saved_details", "sent_fee",
+]

@@ -18,7 +18,7 @@ from storefront.runtime.clock import clock
 from storefront.runtime.state import state
 from storefront.sendy import SendyError, SendyRejected, SendyUnavailable
 from storefront.sendy.models import OrderLine, OrderRequest, Store
-from storefront.services import caches, limits
+from storefront.services import caches, limits, shipping
 from storefront.services import cart as cart_service
 from storefront.services.cart import Cart
 from storefront.services.checkout.errors import (
@@ -39,6 +39,7 @@ from storefront.services.checkout.receipts import (
     keep,
     maybe_placed,
     receipt_of,
+    sent_fee,
     what_was_sent,
 )
 from storefront.services.sendy import client
@@ -124,21 +125,26 @@ def _send(store: Store, cart: Cart, current: Pending, key: str, code: str, uncer
     """The order request; after an answer was lost, exactly the order Sendy may have (not today's cart)."""
     d = current.details
     lines, value = what_was_sent(current.ref) if uncertain else (None, 0)
+    fee = sent_fee(current.ref) if lines is not None else None
     if lines is None:
         lines = tuple(ReceiptLine(line.sku, line.title, line.quantity, line.total, line.values)
                       for line in cart.orderable)
         value = cart.subtotal
+        fee = shipping.fee(store.shipping_rules, value, d.province)
         # kept before Sendy is asked: a retry under this reference must repeat it, line for line
-        state().set(f"sent:{current.ref}", {"lines": [asdict(x) for x in lines], "value": value}, RECEIPT_TTL)
+        state().set(f"sent:{current.ref}", {"lines": [asdict(x) for x in lines], "value": value, "fee": fee},
+                    RECEIPT_TTL)
     request = OrderRequest(
         external_ref=current.ref, otp_code=code, customer_name=d.name, customer_phone=d.phone,
         customer_address=d.address, province_code=d.province, area_id=d.area,
         lines=tuple(OrderLine(x.sku, x.quantity) for x in lines), order_value=value, notes=d.notes,
         fulfillment_type=current_app.extensions["settings"].fulfillment.get(store.slug, "from_to"),
+        delivery_fee=fee,
     )
     order = client().place_order(key, request)
+    shipping.note_difference(store.slug, order.public_id, value, fee, order.delivery_fee, order.total_amount)
     return Receipt(order.public_id, store.slug, lines, order.order_value, order.delivery_fee,
-                   order.total_amount, d.phone, order.id)
+                   order.total_amount, d.phone, order.id, quoted_fee=fee)
 
 
 def _wait_for(ref: str) -> Receipt:

@@ -178,6 +178,12 @@ def code_step(slug: str) -> CodeStep | None:
                     spent=uncertain and code_spent(current.ref), sent=(lines, value) if lines else None)
 
 
+def chosen_province(slug: str) -> str:
+    """The governorate of the checkout in progress ("" when none): the cart shows its delivery fee."""
+    current = pending(slug)
+    return current.details.province if current is not None else ""
+
+
 def abandon(slug: str) -> None:
     """The shopper chose to start over: forget the checkout (a new reference next time)."""
     save(slug, None)

@@ -14,6 +14,7 @@ from typing import Any
 from flask import session
 
 from storefront.runtime.state import state
+from storefront.services import shipping
 
 RECEIPT_TTL = 61 * 24 * 3600  # outlives the 60-day order-status link (services.orders)
 
@@ -52,6 +53,22 @@ class Receipt:
     phone: str
     #: Sendy's own id of the order (not the public one): what reading it back needs.
     sendy_id: str = ""
+    #: the delivery fee the storefront computed and sent (None: not known, none sent); the fee
+    #: and total above are Sendy's answer, which wins when the two differ
+    quoted_fee: int | None = None
+
+    @property
+    def fee_known(self) -> bool:
+        """Whether the total is the sum to pay (a fee was computed or Sendy set one), not just the goods."""
+        return self.quoted_fee is not None or bool(self.delivery_fee) or self.total != self.order_value
+
+    @property
+    def delivery(self) -> shipping.Delivery | None:
+        """The fee and the total to pay as Sendy answered them, for the summary (None: not known yet)."""
+        if not self.fee_known:
+            return None
+        fee = self.delivery_fee if self.delivery_fee or self.quoted_fee is not None else None
+        return shipping.Delivery(self.order_value, fee, ruled=True, charged=self.total)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Receipt:
@@ -76,6 +93,13 @@ def what_was_sent(ref: str) -> tuple[tuple[ReceiptLine, ...] | None, int]:
     if not isinstance(data, dict):
         return None, 0
     return tuple(ReceiptLine(**x) for x in data["lines"]), int(data["value"])
+
+
+def sent_fee(ref: str) -> int | None:
+    """The delivery fee of the last order request under this reference (None: none was sent)."""
+    data = state().get(f"sent:{ref}")
+    fee = data.get("fee") if isinstance(data, dict) else None
+    return fee if isinstance(fee, int) else None
 
 
 def keep(ref: str, receipt: Receipt) -> None:
