@@ -64,7 +64,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _flask_config(settings: Settings) -> dict[str, Any]:
     cache_config: dict[str, Any] = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
     if settings.redis_url:
-        cache_config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url,
+        # Redis, or this process's memory while Redis cannot be reached (storefront.datacache)
+        cache_config = {"CACHE_TYPE": "storefront.datacache.shared_cache", "CACHE_REDIS_URL": settings.redis_url,
                         "CACHE_KEY_PREFIX": "storefront:"}
     return {
         "SECRET_KEY": settings.secret_key,

@@ -64,6 +64,7 @@ _ENDPOINTS = (
     ("POST", "/orders/send-otp", "send_otp"),
     ("POST", "/orders/storefront", "order"),
     ("GET", "/integrations/orders/", "order_read"),
+    ("GET", "/integrations/orders", "order_find"),
 )
 #: How long a call may wait for a free place in the bulkhead before failing fast.
 QUEUE_WAIT = 0.1
@@ -191,8 +192,18 @@ class SendyClient:
         data = self._get(f"{API}/store/integrations/orders/{quote(order_id, safe='')}", api_key)
         return parse_order(_object(data))
 
+    def find_order_by_ref(self, api_key: str, external_ref: str) -> list[Order]:
+        """The store's orders placed under ``external_ref``, newest first; [] when there is none.
+
+        Key with orders:read (SendyForbidden without it). SendyUnavailable when Sendy fails or
+        sends anything we cannot read as that list: the caller then cannot tell, and must not
+        assume there is no order.
+        """
+        data = self._get(f"{API}/store/integrations/orders", api_key, params={"externalRef": external_ref})
+        return parse_found_orders(data, external_ref)
+
     # -- transport ----------------------------------------------------------------------
-    def _get(self, path: str, api_key: str | None = None) -> Any:
+    def _get(self, path: str, api_key: str | None = None, params: Mapping[str, str] | None = None) -> Any:
         """GET with jittered retries, all within the read budget (a page never waits longer)."""
         headers = {"X-API-Key": api_key} if api_key else {}
         deadline = time.monotonic() + self._read_budget
@@ -201,7 +212,7 @@ class SendyClient:
             try:
                 with _slot(self._reads, min(QUEUE_WAIT, deadline - time.monotonic())):
                     return _unwrap(self._send("GET", path, timeout=_left(deadline, self._timeout),
-                                              headers=headers))
+                                              headers=headers, params=params))
             except SendyBusy:
                 raise  # retrying would only hold this thread longer
             except SendyUnavailable:
@@ -652,6 +663,20 @@ def parse_order(d: Mapping[str, Any]) -> Order:
         tracking_number=_str(d.get("trackingNumber")),
         created_at=_time(d.get("createdAt")),
     )
+
+
+def parse_found_orders(data: Any, external_ref: str) -> list[Order]:
+    """The orders of a search by ``externalRef`` (newest first). An item naming another reference is
+    left out (a Sendy ignoring the filter must not make us adopt someone else's order); an item we
+    cannot read makes the whole answer unreadable (SendyUnavailable): an order may be there."""
+    found = []
+    for raw in _items(data):
+        item = _object(raw)
+        ref = item.get("externalRef")
+        if ref is not None and _str(ref) != external_ref:
+            continue
+        found.append(parse_order(item))
+    return found
 
 
 def _stage(value: Any) -> str:

@@ -11,15 +11,29 @@ and workers lives in the state store (``storefront.state``), never in a cache or
   is sent for this checkout and no second order is risked, whichever browser asks (``SPENT``
   once Sendy then refused the code as used: only the store can tell);
 - ``sent:<ref>`` — the lines and value of the last order request, so a retry after a lost
-  answer repeats exactly that, whatever the cart holds now (deleted with the receipt);
+  answer repeats exactly that, whatever the cart holds now (deleted with the receipt, or once
+  Sendy's answer says no order was made);
 - ``otp:code:<store>:<phone>`` — which code was sent last, so every session counts its wrong
   tries against the same five.
+
+Exactly once does not rest on Sendy replaying an ``externalRef`` (it documents no such thing):
+while ``uncertain:<ref>`` or ``sent:<ref>`` says an earlier request may have made the order, Sendy
+is asked for the orders under that reference first (contract §4b) and the one found is adopted;
+the order is sent again only when Sendy says there is none. When it cannot tell (the key lacks
+``orders:read``, or Sendy fails), nothing is sent.
+
+Without Redis nothing here can be checked or recorded, so nothing is sent: ``StateUnavailable``
+reaches the view before Sendy is asked. Bookkeeping after Sendy did its work (the code sent, the
+order kept) never turns that work into an error page.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -28,14 +42,16 @@ from flask import current_app, session
 from storefront import metrics
 from storefront import session as cookie
 from storefront.config import OtpBudgets
-from storefront.sendy import SendyError, SendyRejected, SendyUnavailable
-from storefront.sendy.models import OrderLine, OrderRequest, OtpTicket, Store
+from storefront.sendy import SendyError, SendyForbidden, SendyRateLimited, SendyRejected, SendyUnavailable
+from storefront.sendy.models import Order, OrderLine, OrderRequest, OtpTicket, Store
 from storefront.services import cart as cart_service
 from storefront.services import catalog, limits
 from storefront.services.cart import Cart
 from storefront.services.phone import display_phone
 from storefront.services.sendy import client
-from storefront.state import state
+from storefront.state import StateUnavailable, state
+
+log = logging.getLogger("storefront.checkout")
 
 RECEIPT_TTL = 61 * 24 * 3600  # outlives the 60-day order-status link (services.orders)
 PLACING_TTL = 45
@@ -249,7 +265,8 @@ def request_code(store: Store, details: Details, ip: str, *, resend: bool = Fals
         limits.give_back_send(store.slug, details.phone)
         raise
     metrics.OTP_SENDS.labels("sent").inc()
-    limits.hold_cooldown(store.slug, details.phone, ticket.resend_after)
+    with _done_anyway("the resend wait Sendy asked for"):
+        limits.hold_cooldown(store.slug, details.phone, ticket.resend_after)
     return _sent(store.slug, current, ticket)
 
 
@@ -260,10 +277,20 @@ def _budgets() -> OtpBudgets:
 def _sent(slug: str, current: Pending, ticket: OtpTicket) -> Pending:
     """Remember the code sent to the checkout's phone (here and for every session)."""
     code_id = uuid.uuid4().hex
-    state().set(_code_key(slug, current.details.phone), code_id, ticket.expires_in)
     sent = replace(current, send_id=code_id, sent_at=time.time(), expires_in=ticket.expires_in)
-    _save(slug, sent)
+    _save(slug, sent)  # first: the code is on its way whatever happens next
+    with _done_anyway("the code sent"):  # (its tries then count under the session's send_id)
+        state().set(_code_key(slug, current.details.phone), code_id, ticket.expires_in)
     return sent
+
+
+@contextmanager
+def _done_anyway(what: str) -> Iterator[None]:
+    """Bookkeeping after Sendy did the work: Redis going away now must not turn it into an error page."""
+    try:
+        yield
+    except StateUnavailable as exc:
+        log.warning("%s not recorded: %s", what, exc)
 
 
 def code_step(slug: str) -> CodeStep | None:
@@ -306,10 +333,15 @@ def place_order(store: Store, cart: Cart, code: str) -> Receipt:
 
 
 def _attempt(store: Store, cart: Cart, current: Pending, key: str, code: str) -> Receipt:
-    """One order request, under the checkout's lock, its code try counted first."""
+    """One order request, under the checkout's lock, its code try counted first — unless an earlier
+    request may have made the order: then Sendy is asked first, and the order it has is adopted."""
     phone = current.details.phone
-    code_id = state().get(_code_key(store.slug, phone)) or current.send_id
     uncertain = maybe_placed(current.ref)
+    if uncertain or _what_was_sent(current.ref)[0] is not None:
+        found = _placed_before(store, current, key)
+        if found is not None:
+            return found
+    code_id = state().get(_code_key(store.slug, phone)) or current.send_id
     limits.take_attempt(store.slug, phone, code_id)
     try:
         receipt = _send(store, cart, current, key, code, uncertain)
@@ -319,9 +351,13 @@ def _attempt(store: Store, cart: Cart, current: Pending, key: str, code: str) ->
             state().add(f"uncertain:{current.ref}", 1, RECEIPT_TTL)  # (never un-spends a spent code)
         else:
             limits.give_back_attempt(store.slug, phone, code_id)
+            if exc.status is None and not uncertain:  # it never reached Sendy: no order to look for
+                state().delete(f"sent:{current.ref}")
         raise
     except SendyRejected as exc:
         metrics.ORDERS.labels("rejected").inc()
+        if not uncertain:  # Sendy answered: it made no order
+            state().delete(f"sent:{current.ref}")
         if not exc.for_field("otp_code"):
             _verified(store.slug)
             limits.give_back_attempt(store.slug, phone, code_id)  # not a wrong code
@@ -340,11 +376,58 @@ def _attempt(store: Store, cart: Cart, current: Pending, key: str, code: str) ->
     except SendyError:
         metrics.ORDERS.labels("failed").inc()
         limits.give_back_attempt(store.slug, phone, code_id)
+        if not uncertain:  # Sendy answered (a refused key, too many requests): it made no order
+            state().delete(f"sent:{current.ref}")
         raise
+    return _placed(store.slug, current.ref, receipt)
+
+
+def _placed(slug: str, ref: str, receipt: Receipt) -> Receipt:
+    """Sendy has the order: keep its receipt first (a retry then finds it), then count it."""
+    _keep(ref, receipt)
     metrics.ORDERS.labels("placed").inc()
-    _verified(store.slug)
-    _keep(current.ref, receipt)
+    with _done_anyway("a code entered correctly"):
+        _verified(slug)
     return receipt
+
+
+def _placed_before(store: Store, current: Pending, key: str) -> Receipt | None:
+    """The order an earlier request under this reference made, adopted; None when Sendy has none.
+
+    OrderMaybePlaced when Sendy cannot tell us (the key lacks ``orders:read``, or the search is
+    refused), SendyUnavailable when it cannot answer now: either way nothing is sent again.
+    """
+    try:
+        found = client().find_order_by_ref(key, current.ref)
+    except SendyRateLimited as exc:
+        raise SendyUnavailable(f"order search: {exc.message}", status=exc.status) from exc
+    except SendyUnavailable:
+        raise
+    except SendyError as exc:
+        level = logging.ERROR if isinstance(exc, SendyForbidden) else logging.WARNING
+        log.log(level, "store %s: Sendy cannot tell whether an earlier order request made the order "
+                "(%s, orders:read needed): not sent again", store.slug, type(exc).__name__)
+        state().set(f"uncertain:{current.ref}", SPENT, RECEIPT_TTL)  # only the store can tell now
+        raise OrderMaybePlaced() from exc
+    if not found:
+        return None
+    if len(found) > 1:
+        log.error("store %s: %d orders under one reference; the first one made is shown", store.slug, len(found))
+    return _placed(store.slug, current.ref, _adopted(store.slug, current, found[-1]))
+
+
+def _adopted(slug: str, current: Pending, order: Order) -> Receipt:
+    """The receipt of an order Sendy made for an earlier request: what was sent, as Sendy has it now."""
+    lines, value = _what_was_sent(current.ref)
+    if lines is None:
+        lines = tuple(ReceiptLine(i.sku, i.name, i.quantity, i.line_total or 0) for i in order.items)
+        value = sum(x.total for x in lines)
+    order_value = order.order_value if order.order_value is not None else value
+    fee = order.delivery_fee or 0
+    total = order.total_amount if order.total_amount is not None else order_value + fee
+    log.warning("order %s of %s found under its reference after a lost or failed answer: adopted",
+                order.public_id, slug)
+    return Receipt(order.public_id, slug, lines, order_value, fee, total, current.details.phone, order.id)
 
 
 def _verified(slug: str) -> None:

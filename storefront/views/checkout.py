@@ -21,6 +21,7 @@ from storefront.sendy import (
     SendyUnavailable,
 )
 from storefront.services import addresses, cart, checkout, limits
+from storefront.state import StateUnavailable
 from storefront.views.common import store_blueprint
 
 bp = store_blueprint("checkout", __name__, private=True)
@@ -111,6 +112,11 @@ def _send_code(form: CheckoutForm) -> ResponseReturnValue:
     except (SendyRateLimited, SendyForbidden, SendyUnavailable) as exc:
         problem = _sendy_message(exc, placing=False)
         status = 429 if isinstance(exc, SendyRateLimited) else FORM_ERROR
+    except StateUnavailable as exc:  # no limits to check, so no code: the form stays as typed
+        log.warning("checkout of %s: shared state unavailable, no code sent (%s)", g.slug, exc)
+        page = render_template("checkout/details.html", form=form, cart=cart.view(g.store),
+                               problem=_sendy_message(exc, placing=False))
+        return page, 503, {"Retry-After": str(exc.retry_after)}
     else:
         return redirect(url_for("checkout.code"), 303)
     return render_template("checkout/details.html", form=form, cart=cart.view(g.store), problem=problem), status
@@ -246,7 +252,7 @@ def _field_errors(form: CheckoutForm, exc: SendyRejected) -> bool:
     return landed
 
 
-def _sendy_message(exc: SendyError, *, placing: bool = True) -> str:
+def _sendy_message(exc: SendyError | StateUnavailable, *, placing: bool = True) -> str:
     if isinstance(exc, SendyRateLimited):
         return _("Too many codes were sent to this number. Please try again later.")
     if isinstance(exc, SendyForbidden):
