@@ -308,3 +308,58 @@ def test_an_order_whose_receipt_redis_lost_is_found_not_sent_twice(durable, monk
         assert client.get(response.headers["Location"]).status_code == 200
     finally:
         app.extensions["sendy"].close()
+
+
+# -- the production shape: two gunicorn workers, Redis killed under them ------------------------
+def test_two_gunicorn_workers_keep_the_shop_open_without_redis(redis, tmp_path):
+    """gunicorn -c gunicorn.conf.py (two workers) on a Redis that is killed and started again."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from resilience_helpers import free_port, serve_wsgi, stop
+    from test_production import SECRET, Shopper, _wait
+
+    sandbox = Sandbox()
+    server, sendy_url = serve_wsgi(sandbox.wsgi_app, "sendy-sandbox")
+    port = free_port()
+    env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "SENDY_BASE_URL": sendy_url,
+           "SENDY_API_KEYS": json.dumps(sandbox.demo_api_keys()), "SECRET_KEY": SECRET, "REDIS_URL": redis.url,
+           "STOREFRONT_ENV": "development", "PLATFORM_HOST": f"127.0.0.1:{port}",
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    pages = ["/flora-baghdad/en/", "/flora-baghdad/en/p/FLR-ROSE-12", "/tigris-tech/", "/flora-baghdad/en/faq"]
+    try:
+        _wait(f"{base}/healthz")
+        shopper = Shopper(base)  # a new connection per request: either worker answers
+        for path in pages * 2:
+            assert shopper.request("GET", path).status_code == 200
+        assert shopper.request("POST", "/flora-baghdad/en/cart/add", data={"sku": "FLR-ROSE-12"}).status_code == 303
+        token = shopper.token("/flora-baghdad/en/checkout")
+        form = {"csrf_token": token, **DETAILS, "action": "continue"}
+
+        redis.kill()
+
+        statuses = [shopper.request("GET", path).status_code for path in pages * 5]
+        sent = shopper.request("POST", "/flora-baghdad/en/checkout", data=form)
+        ready = shopper.request("GET", "/readyz")
+        assert statuses == [200] * len(statuses)
+        assert sent.status_code == 503 and int(sent.headers["Retry-After"]) > 0
+        assert input_value(sent.text, "name") == DETAILS["name"]  # the form, as typed
+        assert_sane(sent)
+        assert ready.status_code == 503 and ready.json()["checks"]["redis"] == "unavailable"
+        assert sendy_calls(sandbox, SEND_OTP_PATH) == 0
+
+        redis.start()
+        time.sleep(redis_guard.OPEN_SECONDS + 0.2)
+        again = shopper.request("POST", "/flora-baghdad/en/checkout", data=form)
+        assert again.status_code == 303
+        assert sendy_calls(sandbox, SEND_OTP_PATH) == 1
+        shopper.close()
+    finally:
+        proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
+        proc.wait(20)
+        stop(server)
