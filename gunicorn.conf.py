@@ -45,6 +45,13 @@ def on_starting(server: object) -> None:
     os.makedirs(folder, exist_ok=True)
 
 
+def post_fork(server: object, worker: object) -> None:
+    """Each worker exports the counters alerts read at zero from its start (storefront.runtime.metrics)."""
+    from storefront.runtime import metrics
+
+    metrics.export_zeros()
+
+
 def child_exit(server: object, worker: object) -> None:
     """A worker that exits stops counting in the live figures."""
     from prometheus_client import multiprocess

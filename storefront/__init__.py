@@ -77,8 +77,9 @@ def _wrap(app: Flask, settings: Settings) -> None:
 def _flask_config(settings: Settings) -> dict[str, Any]:
     cache_config: dict[str, Any] = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
     if settings.redis_url:
-        cache_config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url,
-                        "CACHE_KEY_PREFIX": "storefront:"}
+        # Redis, or this process's memory while Redis cannot be reached (storefront.runtime.datacache)
+        cache_config = {"CACHE_TYPE": "storefront.runtime.datacache.shared_cache",
+                        "CACHE_REDIS_URL": settings.redis_url, "CACHE_KEY_PREFIX": "storefront:"}
     return {
         "SECRET_KEY": settings.secret_key,
         "PERMANENT_SESSION_LIFETIME": timedelta(days=30),

@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import signal
 import socket
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -110,25 +112,58 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class RedisProcess:
+    """A redis-server (Debian's, installed by `make test`) on a free loopback port, that a test may
+    kill and start again: same port, same files (``config`` first, then ``args`` over it)."""
+
+    def __init__(self, *args: str, config: Path | None = None, directory: Path | None = None) -> None:
+        if not shutil.which("redis-server"):
+            pytest.skip("redis-server not installed (make test installs it)")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.command = ["redis-server", *([str(config)] if config else []), "--port", str(self.port),
+                        "--bind", "127.0.0.1", *(["--dir", str(directory)] if directory else []), *args]
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> RedisProcess:
+        """Start it and wait (10 s at most) until it answers PING (its data loaded)."""
+        import redis
+
+        self.proc = subprocess.Popen(self.command, stdout=subprocess.DEVNULL)
+        probe = redis.Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1)
+        deadline = time.monotonic() + 10
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    if probe.ping():
+                        return self
+                except redis.RedisError:  # not listening yet, or still loading its files
+                    time.sleep(0.05)
+        finally:
+            probe.close()
+        raise AssertionError(f"redis-server on port {self.port} did not come up")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """End it at once (SIGKILL: as a crash would), or with ``sig``; wait until it is gone."""
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        self.proc.wait(10)
+        self.proc = None
+
+    def stop(self) -> None:
+        """End it if it runs."""
+        if self.proc is not None:
+            self.kill(signal.SIGTERM)
+
+
 @contextmanager
 def redis_server() -> Iterator[str]:
-    """A throwaway redis-server (Debian's, installed by `make test`) on a free loopback port."""
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server not installed (make test installs it)")
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    """A throwaway redis-server on a free loopback port, without persistence."""
+    server = RedisProcess("--save", "", "--appendonly", "no").start()
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server.url
     finally:
-        proc.terminate()
-        proc.wait(10)
+        server.stop()
 
 
 def serve_wsgi(wsgi_app: Any, name: str) -> tuple[BaseWSGIServer, str]:

@@ -29,6 +29,34 @@ IMAGE_RESIZES = Histogram("storefront_image_resize_duration_seconds", "Images ma
 IMAGE_FAILURES = Counter("storefront_image_source_failures", "Originals that could not be used (placeholder served).")
 ORDERS = Counter("storefront_orders", "Order requests, by outcome (placed, rejected, uncertain, failed).",
                  ["outcome"])
+REDIS_FAILURES = Counter("storefront_redis_failures", "Redis operations that failed or were skipped while it was "
+                         "unreachable, by use (state, limits, cache).", ["use"])
+
+#: Every label value the counters above can take that an alert reads: exported at zero from the
+#: start, so ``increase(...) > 0`` sees the first event (a counter without a sample has no increase).
+KNOWN_LABELS: tuple[tuple[Counter, tuple[tuple[str, ...], ...]], ...] = (
+    (ORDERS, (("placed",), ("rejected",), ("uncertain",), ("failed",))),
+    (OTP_SENDS, (("sent",), ("refused",), ("failed",), ("uncertain",))),
+    (OTP_VERIFICATIONS, (("correct",), ("wrong",))),
+    (OTP_REFUSALS, tuple((reason,) for reason in ("cooldown", "phone", "phone_day", "ip", "wrong", "prefix",
+                                                   "store_hourly", "store_daily", "platform"))),
+    (SENDY_CALLS, (("any", "busy"), *((endpoint, outcome)
+                                      for endpoint in ("storefront", "provinces", "areas", "send_otp", "order",
+                                                       "order_read", "order_find")
+                                      for outcome in ("2xx", "4xx", "5xx", "timeout", "unreachable")))),
+    (REDIS_FAILURES, (("state",), ("limits",), ("cache",))),
+)
+
+
+def export_zeros() -> None:
+    """Create every known sample at 0; under gunicorn, in this worker's file (called after the fork:
+    the samples the master made before forking are in files ``on_starting`` removes)."""
+    for counter, label_sets in KNOWN_LABELS:
+        for labels in label_sets:
+            counter.labels(*labels).inc(0)  # a write: makes this process's file hold the sample
+
+
+export_zeros()
 
 
 def observe_request(route: str, status: int, seconds: float) -> None:

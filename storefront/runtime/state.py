@@ -7,7 +7,8 @@ here grows with page traffic — only with checkouts, which the code limits boun
 pages are never written there (see ``page_cache``).
 
 Values are JSON text; every operation is atomic (a lock in memory, one command or a small Lua
-script in Redis).
+script in Redis). When Redis cannot be reached every operation raises ``StateUnavailable``
+(``storefront.runtime.redis_guard``): nothing here is ever guessed or kept elsewhere meanwhile.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from typing import Any, Protocol
 
 from flask import Flask, current_app
 
+from storefront.runtime.redis_guard import Guard, StateUnavailable, client_options, guard
+
+__all__ = ["State", "MemoryState", "RedisState", "StateUnavailable", "state", "init_app"]
 PREFIX = "storefront-state:"  # apart from the data cache's "storefront:" (its clear() must not reach here)
 #: Compare-and-delete, so a lock is released only by the request that holds it.
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
@@ -116,37 +120,42 @@ class MemoryState:
 class RedisState:
     """State in Redis (shared by every worker), over one connection pool."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, redis_guard: Guard | None = None) -> None:
         import redis
 
-        self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2,
-                                          health_check_interval=30)
+        self.redis = redis.Redis.from_url(url, **client_options())
         self._release = self.redis.register_script(_RELEASE)
+        self.guard = redis_guard or Guard()
 
     def get(self, key: str) -> Any:
         """The value, or None when absent or expired."""
-        text = self.redis.get(PREFIX + key)
+        with self.guard("state"):
+            text = self.redis.get(PREFIX + key)
         return None if text is None else json.loads(text)
 
     def set(self, key: str, value: Any, ttl: float) -> None:
         """Store ``value`` for ``ttl`` seconds."""
-        self.redis.set(PREFIX + key, json.dumps(value), px=int(ttl * 1000))
+        with self.guard("state"):
+            self.redis.set(PREFIX + key, json.dumps(value), px=int(ttl * 1000))
 
     def add(self, key: str, value: Any, ttl: float) -> bool:
         """Store ``value`` only if the key is absent (SET NX); True when this call stored it."""
-        return bool(self.redis.set(PREFIX + key, json.dumps(value), px=int(ttl * 1000), nx=True))
+        with self.guard("state"):
+            return bool(self.redis.set(PREFIX + key, json.dumps(value), px=int(ttl * 1000), nx=True))
 
     def release(self, key: str, value: Any) -> None:
         """Delete the key if it still holds ``value``."""
-        self._release(keys=[PREFIX + key], args=[json.dumps(value)])
+        with self.guard("state"):
+            self._release(keys=[PREFIX + key], args=[json.dumps(value)])
 
     def delete(self, key: str) -> None:
         """Forget the key."""
-        self.redis.delete(PREFIX + key)
+        with self.guard("state"):
+            self.redis.delete(PREFIX + key)
 
     def incr(self, key: str, ttl: float, amount: int = 1) -> int:
         """Add ``amount`` to a counter that expires ``ttl`` seconds after it was created."""
-        with self.redis.pipeline() as pipe:  # MULTI/EXEC: both or neither
+        with self.guard("state"), self.redis.pipeline() as pipe:  # MULTI/EXEC: both or neither
             pipe.incrby(PREFIX + key, amount)
             pipe.pexpire(PREFIX + key, int(ttl * 1000), nx=True)
             count, _ = pipe.execute()
@@ -154,12 +163,14 @@ class RedisState:
 
     def ttl(self, key: str) -> float:
         """Seconds until the key expires (0 when absent)."""
-        left = int(self.redis.pttl(PREFIX + key))
+        with self.guard("state"):
+            left = int(self.redis.pttl(PREFIX + key))
         return max(0.0, left / 1000)
 
     def ping(self) -> None:
-        """Raise when Redis cannot be reached."""
-        self.redis.ping()
+        """Raise StateUnavailable when Redis cannot be reached."""
+        with self.guard("state"):
+            self.redis.ping()
 
 
 def state() -> State:
@@ -169,4 +180,7 @@ def state() -> State:
 
 def init_app(app: Flask, redis_url: str | None) -> None:
     """Memory by default; Redis when configured."""
-    app.extensions["state"] = RedisState(redis_url) if redis_url else MemoryState(app.extensions["clock"].time)
+    if redis_url:
+        app.extensions["state"] = RedisState(redis_url, guard(app))
+    else:
+        app.extensions["state"] = MemoryState(app.extensions["clock"].time)

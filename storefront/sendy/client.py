@@ -60,3 +60,13 @@ class SendyClient:
     def get_order(self, api_key: str, order_id: str) -> Order:
         """Read one order back (key with orders:read); ``order_id`` is the id given when it was placed."""
         return orders.parse_order(obj(self._wire.get(routes.order(order_id), api_key)))
+
+    def find_order_by_ref(self, api_key: str, external_ref: str) -> list[Order]:
+        """The store's orders placed under ``external_ref``, newest first; [] when there is none.
+
+        Key with orders:read (SendyForbidden without it). SendyUnavailable when Sendy fails or
+        sends anything we cannot read as that list: the caller then cannot tell, and must not
+        assume there is no order.
+        """
+        data = self._wire.get(routes.ORDERS, api_key, params=routes.find_by_ref(external_ref))
+        return orders.parse_found_orders(data, external_ref)

@@ -12,7 +12,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -68,7 +68,7 @@ class Transport:
         """Close the connection pool."""
         self._http.close()
 
-    def get(self, path: str, api_key: str | None = None) -> Any:
+    def get(self, path: str, api_key: str | None = None, params: Mapping[str, str] | None = None) -> Any:
         """GET with jittered retries, all within the read budget (a page never waits longer)."""
         headers = key_header(api_key)
         deadline = time.monotonic() + self._read_budget
@@ -77,7 +77,7 @@ class Transport:
             try:
                 with _slot(self._reads, min(QUEUE_WAIT, deadline - time.monotonic())):
                     return unwrap(self._send("GET", path, timeout=_left(deadline, self._timeout),
-                                             headers=headers))
+                                             headers=headers, params=params))
             except SendyBusy:
                 raise  # retrying would only hold this thread longer
             except SendyUnavailable:

@@ -10,6 +10,9 @@ gives back the cooldown; a send Sendy answered with a refusal or an error gives 
 Wrong codes are counted per phone and per code sent — not per session — and each attempt is
 counted before Sendy checks it, so a burst of guesses from many sessions shares five tries.
 
+Without Redis no limit can be checked, and no code is sent: every function here then raises
+``StateUnavailable`` (the shopper gets the friendly 503 page, and keeps what they typed).
+
 Budgets bound what SMS pumping (bots asking codes for ranges of numbers, from many addresses)
 can cost: per number prefix (the number without its last four digits), per store (hourly and
 daily, ``OTP_BUDGETS`` overriding the defaults) and for the whole platform. They are taken last,
@@ -25,13 +28,14 @@ import logging
 import math
 
 from flask import Flask, current_app
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, WindowStats, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from storefront.config import OtpBudgets
 from storefront.runtime import metrics
 from storefront.runtime.clock import clock
+from storefront.runtime.redis_guard import Guard, NoGuard, client_options, guard
 from storefront.runtime.state import state
 from storefront.services.refusals import Limit
 
@@ -62,7 +66,29 @@ class LimitExceeded(Exception):
         return self.kind.budget
 
 
-def _limiter() -> MovingWindowRateLimiter:
+class GuardedLimiter:
+    """The moving-window limiter, raising StateUnavailable when its Redis cannot be reached."""
+
+    def __init__(self, limiter: MovingWindowRateLimiter, redis_guard: Guard) -> None:
+        self.limiter, self.guard = limiter, redis_guard
+
+    def hit(self, item: RateLimitItem, *keys: str) -> bool:
+        """Take a slot (atomic); False when the window is full."""
+        with self.guard("limits"):
+            return self.limiter.hit(item, *keys)
+
+    def test(self, item: RateLimitItem, *keys: str) -> bool:
+        """Whether a slot is free, taking none."""
+        with self.guard("limits"):
+            return self.limiter.test(item, *keys)
+
+    def get_window_stats(self, item: RateLimitItem, *keys: str) -> WindowStats:
+        """When the window resets and how many slots are left."""
+        with self.guard("limits"):
+            return self.limiter.get_window_stats(item, *keys)
+
+
+def _limiter() -> GuardedLimiter:
     return current_app.extensions["otp_limiter"]
 
 
@@ -187,7 +213,8 @@ def give_back_attempt(slug: str, phone: str, code_id: str) -> None:
 
 
 def init_app(app: Flask, redis_url: str | None) -> None:
-    """Bind the limiter to memory, or to Redis when configured."""
+    """Bind the limiter to memory, or to Redis when configured (fail closed: no limit, no code)."""
     uri = redis_url if redis_url else "memory://"
-    options = {"key_prefix": "storefront-limits"} if redis_url else {}
-    app.extensions["otp_limiter"] = MovingWindowRateLimiter(storage_from_string(uri, **options))
+    options = {"key_prefix": "storefront-limits", **client_options()} if redis_url else {}
+    limiter = MovingWindowRateLimiter(storage_from_string(uri, **options))
+    app.extensions["otp_limiter"] = GuardedLimiter(limiter, guard(app) if redis_url else NoGuard())

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from storefront.runtime.state import StateUnavailable
 from storefront.sendy import (
     SendyError,
     SendyForbidden,
@@ -119,6 +120,9 @@ def _send_code(form: CheckoutForm) -> ResponseReturnValue:
     except (SendyRateLimited, SendyForbidden, SendyUnavailable) as exc:
         problem = _sendy_message(exc, placing=False)
         status = 429 if isinstance(exc, SendyRateLimited) else FORM_ERROR
+    except StateUnavailable as exc:  # no limits to check, so no code: the form stays as typed
+        log.warning("checkout of %s: shared state unavailable, no code sent (%s)", g.slug, exc)
+        return _details_page(form, _sendy_message(exc, placing=False)), 503, {"Retry-After": str(exc.retry_after)}
     else:
         return redirect(url_for("checkout.code"), 303)
     return _details_page(form, problem), status
@@ -258,7 +262,7 @@ def _field_errors(form: CheckoutForm, exc: SendyRejected) -> bool:
     return landed
 
 
-def _sendy_message(exc: SendyError, *, placing: bool = True) -> str:
+def _sendy_message(exc: SendyError | StateUnavailable, *, placing: bool = True) -> str:
     if isinstance(exc, SendyRateLimited):
         return _("Too many codes were sent to this number. Please try again later.")
     if isinstance(exc, SendyForbidden):

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from storefront.runtime.state import StateUnavailable
 from storefront.views import common
 from storefront.wsgi.hosts import localize
 
@@ -76,6 +77,16 @@ def _csrf_error(exc: CSRFError) -> tuple[str, int]:
                            "try again — your cart is saved."))
 
 
+def state_unavailable(exc: StateUnavailable) -> tuple[str, int, dict[str, str]]:
+    """Redis is away: a page that needs shared state (limits, order locks, receipts) can't answer now.
+
+    Nothing was sent to Sendy; the cart and the checkout in progress are in the session cookie.
+    """
+    log.warning("%s %s: shared state unavailable (%s)", request.method, request.path, exc)
+    body, code = render_error(503)
+    return body, code, {"Retry-After": str(exc.retry_after)}
+
+
 def _server_error(exc: InternalServerError) -> tuple[str, int]:
     log.error("unhandled error: %r", exc.original_exception or exc)
     try:
@@ -87,5 +98,6 @@ def _server_error(exc: InternalServerError) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(StateUnavailable, state_unavailable)
     app.register_error_handler(InternalServerError, _server_error)
     app.register_error_handler(HTTPException, _http_error)

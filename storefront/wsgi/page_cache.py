@@ -17,7 +17,8 @@ replays it to the next shoppers without running the app, as a CDN would.
   actually has (its ``Content-Encoding``), and served only to clients that accept it.
 - ``forget`` drops a store's pages by bumping its generation number in the state store, shared
   by every worker; with Redis each process re-reads a generation at most every ``LOCAL_TTL``
-  seconds, so a hit costs no network round trip.
+  seconds, so a hit costs no network round trip. While Redis cannot be reached, a process keeps
+  serving the pages of the generation it read last (and renders, without keeping, the others).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from werkzeug.routing import Map
 from storefront.config import SLUG
 from storefront.runtime import metrics
 from storefront.runtime.observability import ROUTE, request_id
-from storefront.runtime.state import State
+from storefront.runtime.state import State, StateUnavailable
 
 PAGE_TTL = 60
 LOCAL_TTL = 5
@@ -92,13 +93,17 @@ class PageCache:
         self.pages = SimpleCache(threshold=MAX_PAGES, default_timeout=PAGE_TTL)
         #: slug → generation, re-read from the state store every LOCAL_TTL seconds when shared
         self.generations = SimpleCache(threshold=10_000, default_timeout=LOCAL_TTL if shared else 0)
+        #: slug → the generation last read, used while the state store cannot be reached
+        self.last_read = SimpleCache(threshold=10_000, default_timeout=0)
         self.shared = shared
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         encoding = negotiate_encoding(environ)
         try:
             key = self._key(environ)
-        except Exception:  # the state store is down: the app still answers (and reports it)
+        except StateUnavailable:  # Redis is away and this store's generation was never read: render
+            key = None
+        except Exception:  # the state store failed otherwise: the app still answers (and reports it)
             log.warning("page cache unavailable", exc_info=True)
             key = None
         if key is None:
@@ -158,8 +163,15 @@ class PageCache:
     def _generation(self, slug: str) -> int:
         generation = self.generations.get(slug)
         if generation is None:
-            generation = int(self.state.get(f"pagegen:{slug}") or 0)
+            try:
+                generation = int(self.state.get(f"pagegen:{slug}") or 0)
+            except StateUnavailable:  # Redis is away: the pages of the generation last read still serve
+                generation = self.last_read.get(slug)
+                if generation is None:
+                    raise
+                return int(generation)
             self.generations.set(slug, generation)
+            self.last_read.set(slug, generation)
         return int(generation)
 
     def _replay(self, page: Page, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:

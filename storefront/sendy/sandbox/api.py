@@ -1,4 +1,4 @@
-"""Sandbox layer: the fake Sendy routes (storefront, address reference, OTP, orders, order reads)."""
+"""Sandbox layer: the fake Sendy routes (storefront, address reference, OTP, orders, order reads and search)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,8 @@ def order() -> Response:
     """Place an OTP-verified order, or replay the order already made for its externalRef."""
     sandbox, store = _sandbox(), _keyed_store()
     with sandbox.state.lock:
-        previous = orders.replayed_order(sandbox.state, store, request.get_json(silent=True))
+        previous = orders.replayed_order(sandbox.state, store, request.get_json(silent=True)) \
+            if sandbox.dedupe else None  # (the real API may not replay: Sandbox(dedupe=False) doesn't)
         if previous is not None:
             return ok(previous, message="Order already exists")
         data = _place(sandbox, store, _json_object())
@@ -92,6 +93,14 @@ def _place(sandbox: Sandbox, store: Store, body: dict[str, Any]) -> dict[str, An
         raise ApiFailure(400, "Validation failed", errors)
     otp.consume_code(sandbox.state, store.slug, str(phone))
     return orders.create_order(sandbox.state, store, body, now)
+
+
+@bp.get("/store/integrations/orders")
+def order_find() -> Response:
+    """The key's store's orders, newest first; with ``externalRef``, only those placed under it."""
+    sandbox, store = _sandbox(), _keyed_store(READ_SCOPE)
+    ref = request.args.get("externalRef")
+    return ok(orders.find_orders(sandbox.state, store, ref, sandbox.clock(), advance=sandbox.demo))
 
 
 @bp.get("/store/integrations/orders/<order_id>")

@@ -25,10 +25,12 @@ sandbox_cli = AppGroup("sandbox", help="The Sendy sandbox (a local stand-in for 
     help="Extra stores/provinces JSON overlaid on the seed (default: $SANDBOX_DATA).",
 )
 @click.option("--demo/--no-demo", default=True, show_default=True, help="Log each OTP code.")
-def serve(host: str, port: int, data_path: str | None, demo: bool) -> None:
+@click.option("--dedupe/--no-dedupe", default=True, show_default=True,
+              help="Answer an order under an externalRef already accepted with the first order.")
+def serve(host: str, port: int, data_path: str | None, demo: bool, dedupe: bool) -> None:
     """Serve the sandbox over HTTP."""
     try:
-        sandbox = Sandbox(data_path, demo=demo)
+        sandbox = Sandbox(data_path, demo=demo, dedupe=dedupe)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     for slug, key in sandbox.demo_api_keys().items():

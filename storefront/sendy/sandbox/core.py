@@ -28,10 +28,14 @@ class Sandbox:
         demo: bool = False,
         clock: Callable[[], float] = time.time,
         seed_dir: str | Path | None = None,
+        dedupe: bool = True,
     ) -> None:
         self.state: SandboxState = load_state(data_path, seed_dir=Path(seed_dir) if seed_dir else None)
         self.faults = Faults()
         self.demo = demo
+        #: an order under an externalRef already accepted returns the first order (as the contract's
+        #: sandbox does); False: a second order is made, as a real Sendy may do (test hook: /__sandbox/dedupe)
+        self.dedupe = dedupe
         self.clock = clock
         self.wsgi_app = create_app(self)
 

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
-ENDPOINTS = frozenset({"storefront", "provinces", "areas", "send_otp", "order", "order_read", "*"})
+ENDPOINTS = frozenset({"storefront", "provinces", "areas", "send_otp", "order", "order_read", "order_find", "*"})
 TRANSPORT_KINDS = frozenset({"timeout", "timeout_after", "connect"})
 APP_KINDS = frozenset({"status", "malformed", "bad_shape", "latency", "success_false"})
 KINDS = TRANSPORT_KINDS | APP_KINDS

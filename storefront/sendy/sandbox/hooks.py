@@ -1,4 +1,5 @@
-"""Sandbox layer: test hooks under /__sandbox/ (codes, faults, orders and their status, reset); never Sendy's."""
+"""Sandbox layer: test hooks under /__sandbox/ (codes, faults, orders and their status, de-duplication,
+reset); never Sendy's."""
 
 from __future__ import annotations
 
@@ -65,6 +66,17 @@ def order_status(order: str) -> Response:
     if data is None:
         raise ApiFailure(404, "No such order")
     return ok(data, message="Status set")
+
+
+@bp.post("/dedupe")
+def dedupe() -> Response:
+    """Turn the replay of an order by its externalRef on or off: {"enabled": false} (a real Sendy may not)."""
+    body: Any = request.get_json(silent=True)
+    enabled = body.get("enabled") if isinstance(body, dict) else None
+    if not isinstance(enabled, bool):
+        raise ApiFailure(400, 'Body must be {"enabled": true} or {"enabled": false}')
+    _sandbox().dedupe = enabled
+    return ok({"enabled": enabled}, message="De-duplication set")
 
 
 @bp.post("/reset")

@@ -1,4 +1,4 @@
-"""Sandbox layer: creating orders, recording them, and replaying them by externalRef."""
+"""Sandbox layer: creating orders, recording them, finding and replaying them by externalRef."""
 
 from __future__ import annotations
 
@@ -21,6 +21,16 @@ def replayed_order(state: SandboxState, store: Store, body: Any) -> dict[str, An
         return None
     with state.lock:
         return state.order_refs.get((store.slug, ref))
+
+
+def find_orders(state: SandboxState, store: Store, ref: str | None, now: float, *,
+                advance: bool) -> list[dict[str, Any]]:
+    """The store's orders as reading them shows them, newest first; only those under ``ref`` when given."""
+    with state.lock:
+        ids = [order["response"]["id"] for order in reversed(state.orders) if order["store"] == store.slug
+               and (ref is None or order["request"].get("externalRef") == ref)]
+        found = (tracking.read(state, store, order_id, now, advance=advance) for order_id in ids)
+        return [data for data in found if data is not None]
 
 
 def create_order(state: SandboxState, store: Store, body: dict[str, Any], now: float) -> dict[str, Any]:

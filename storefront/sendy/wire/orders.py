@@ -18,7 +18,7 @@ from storefront.sendy.models import (
     Province,
     StatusChange,
 )
-from storefront.sendy.wire.values import amount, integer, listed, mapping, moment, text
+from storefront.sendy.wire.values import amount, integer, items, listed, mapping, moment, obj, text
 
 #: Sendy's order statuses, mapped onto the stages the storefront shows (models.ORDER_STAGES);
 #: any other value is shown as "in_progress". "processing" is a confirmed order being prepared.
@@ -115,6 +115,20 @@ def parse_order(d: Mapping[str, Any]) -> Order:
         tracking_number=text(d.get("trackingNumber")),
         created_at=moment(d.get("createdAt")),
     )
+
+
+def parse_found_orders(data: Any, external_ref: str) -> list[Order]:
+    """The orders of a search by ``externalRef`` (newest first). An item naming another reference is
+    left out (a Sendy ignoring the filter must not make us adopt someone else's order); an item we
+    cannot read makes the whole answer unreadable (SendyUnavailable): an order may be there."""
+    found = []
+    for raw in items(data):
+        item = obj(raw)
+        ref = item.get("externalRef")
+        if ref is not None and text(ref) != external_ref:
+            continue
+        found.append(parse_order(item))
+    return found
 
 
 def _stage(value: Any) -> str:

@@ -13,10 +13,18 @@ _ENDPOINTS = (
     ("POST", "/orders/send-otp", "send_otp"),
     ("POST", "/orders/storefront", "order"),
     ("GET", "/integrations/orders/", "order_read"),
+    ("GET", "/integrations/orders", "order_find"),
 )
 PROVINCES = f"{API}/address-reference/provinces"
 SEND_OTP = f"{API}/store/integrations/orders/send-otp"
 PLACE_ORDER = f"{API}/store/integrations/orders/storefront"
+#: The store's orders, searched by ``externalRef`` (contract §4b).
+ORDERS = f"{API}/store/integrations/orders"
+
+
+def find_by_ref(external_ref: str) -> dict[str, str]:
+    """The query of an order search by the caller's reference."""
+    return {"externalRef": external_ref}
 
 
 def storefront(slug: str) -> str:

@@ -14,9 +14,19 @@ and workers lives in the state store (``storefront.runtime.state``), never in a 
   is sent for this checkout and no second order is risked, whichever browser asks (``SPENT``
   once Sendy then refused the code as used: only the store can tell);
 - ``sent:<ref>`` — the lines and value of the last order request, so a retry after a lost
-  answer repeats exactly that, whatever the cart holds now (deleted with the receipt);
+  answer repeats exactly that, whatever the cart holds now (deleted with the receipt, or once
+  Sendy's answer says no order was made);
 - ``otp:code:<store>:<phone>`` — which code was sent last, so every session counts its wrong
   tries against the same five.
+Exactly once does not rest on Sendy replaying an ``externalRef`` (it documents no such thing):
+while ``uncertain:<ref>`` or ``sent:<ref>`` says an earlier request may have made the order, Sendy
+is asked for the orders under that reference first (contract §4b) and the one found is adopted;
+the order is sent again only when Sendy says there is none. When it cannot tell (the key lacks
+``orders:read``, or Sendy fails), nothing is sent.
+
+Without Redis nothing here can be checked or recorded, so nothing is sent: ``StateUnavailable``
+reaches the view before Sendy is asked. Bookkeeping after Sendy did its work (the code sent, the
+order kept) never turns that work into an error page.
 """
 
 from storefront.services.checkout.errors import (

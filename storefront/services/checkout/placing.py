@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import asdict
 
@@ -16,8 +17,8 @@ from flask import current_app, session
 from storefront.runtime import metrics
 from storefront.runtime.clock import clock
 from storefront.runtime.state import state
-from storefront.sendy import SendyError, SendyRejected, SendyUnavailable
-from storefront.sendy.models import OrderLine, OrderRequest, Store
+from storefront.sendy import SendyError, SendyForbidden, SendyRateLimited, SendyRejected, SendyUnavailable
+from storefront.sendy.models import Order, OrderLine, OrderRequest, Store
 from storefront.services import caches, limits, shipping
 from storefront.services import cart as cart_service
 from storefront.services.cart import Cart
@@ -29,7 +30,7 @@ from storefront.services.checkout.errors import (
     OrderingUnavailable,
     OrderMaybePlaced,
 )
-from storefront.services.checkout.progress import Pending, api_key, budgets, code_key, pending, save
+from storefront.services.checkout.progress import Pending, api_key, budgets, code_key, done_anyway, pending, save
 from storefront.services.checkout.receipts import (
     RECEIPT_TTL,
     SPENT,
@@ -43,6 +44,8 @@ from storefront.services.checkout.receipts import (
     what_was_sent,
 )
 from storefront.services.sendy import client
+
+log = logging.getLogger("storefront.checkout")
 
 PLACING_TTL = 45
 
@@ -74,10 +77,15 @@ def place_order(store: Store, cart: Cart, code: str) -> Receipt:
 
 
 def _attempt(store: Store, cart: Cart, current: Pending, key: str, code: str) -> Receipt:
-    """One order request, under the checkout's lock, its code try counted first."""
+    """One order request, under the checkout's lock, its code try counted first — unless an earlier
+    request may have made the order: then Sendy is asked first, and the order it has is adopted."""
     phone = current.details.phone
-    code_id = state().get(code_key(store.slug, phone)) or current.send_id
     uncertain = maybe_placed(current.ref)
+    if uncertain or what_was_sent(current.ref)[0] is not None:
+        found = _placed_before(store, current, key)
+        if found is not None:
+            return found
+    code_id = state().get(code_key(store.slug, phone)) or current.send_id
     limits.take_attempt(store.slug, phone, code_id)
     try:
         receipt = _send(store, cart, current, key, code, uncertain)
@@ -87,9 +95,13 @@ def _attempt(store: Store, cart: Cart, current: Pending, key: str, code: str) ->
             state().add(f"uncertain:{current.ref}", 1, RECEIPT_TTL)  # (never un-spends a spent code)
         else:
             limits.give_back_attempt(store.slug, phone, code_id)
+            if exc.status is None and not uncertain:  # it never reached Sendy: no order to look for
+                state().delete(f"sent:{current.ref}")
         raise
     except SendyRejected as exc:
         metrics.ORDERS.labels("rejected").inc()
+        if not uncertain:  # Sendy answered: it made no order
+            state().delete(f"sent:{current.ref}")
         if not exc.for_field("otp_code"):
             _verified(store.slug)
             limits.give_back_attempt(store.slug, phone, code_id)  # not a wrong code
@@ -108,11 +120,59 @@ def _attempt(store: Store, cart: Cart, current: Pending, key: str, code: str) ->
     except SendyError:
         metrics.ORDERS.labels("failed").inc()
         limits.give_back_attempt(store.slug, phone, code_id)
+        if not uncertain:  # Sendy answered (a refused key, too many requests): it made no order
+            state().delete(f"sent:{current.ref}")
         raise
+    return _placed(store.slug, current.ref, receipt)
+
+
+def _placed(slug: str, ref: str, receipt: Receipt) -> Receipt:
+    """Sendy has the order: keep its receipt first (a retry then finds it), then count it."""
+    keep(ref, receipt)
     metrics.ORDERS.labels("placed").inc()
-    _verified(store.slug)
-    keep(current.ref, receipt)
+    with done_anyway("a code entered correctly"):
+        _verified(slug)
     return receipt
+
+
+def _placed_before(store: Store, current: Pending, key: str) -> Receipt | None:
+    """The order an earlier request under this reference made, adopted; None when Sendy has none.
+
+    OrderMaybePlaced when Sendy cannot tell us (the key lacks ``orders:read``, or the search is
+    refused), SendyUnavailable when it cannot answer now: either way nothing is sent again.
+    """
+    try:
+        found = client().find_order_by_ref(key, current.ref)
+    except SendyRateLimited as exc:
+        raise SendyUnavailable(f"order search: {exc.message}", status=exc.status) from exc
+    except SendyUnavailable:
+        raise
+    except SendyError as exc:
+        level = logging.ERROR if isinstance(exc, SendyForbidden) else logging.WARNING
+        log.log(level, "store %s: Sendy cannot tell whether an earlier order request made the order "
+                "(%s, orders:read needed): not sent again", store.slug, type(exc).__name__)
+        state().set(f"uncertain:{current.ref}", SPENT, RECEIPT_TTL)  # only the store can tell now
+        raise OrderMaybePlaced() from exc
+    if not found:
+        return None
+    if len(found) > 1:
+        log.error("store %s: %d orders under one reference; the first one made is shown", store.slug, len(found))
+    return _placed(store.slug, current.ref, _adopted(store.slug, current, found[-1]))
+
+
+def _adopted(slug: str, current: Pending, order: Order) -> Receipt:
+    """The receipt of an order Sendy made for an earlier request: what was sent, as Sendy has it now."""
+    lines, value = what_was_sent(current.ref)
+    if lines is None:
+        lines = tuple(ReceiptLine(i.sku, i.name, i.quantity, i.line_total or 0) for i in order.items)
+        value = sum(x.total for x in lines)
+    order_value = order.order_value if order.order_value is not None else value
+    fee = order.delivery_fee or 0
+    total = order.total_amount if order.total_amount is not None else order_value + fee
+    log.warning("order %s of %s found under its reference after a lost or failed answer: adopted",
+                order.public_id, slug)
+    return Receipt(order.public_id, slug, lines, order_value, fee, total, current.details.phone, order.id,
+                   quoted_fee=sent_fee(current.ref))
 
 
 def _verified(slug: str) -> None:

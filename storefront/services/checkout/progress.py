@@ -7,7 +7,10 @@ code was sent last, so every session counts its wrong tries against the same fiv
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 
 from flask import current_app, session
@@ -16,7 +19,7 @@ from storefront.config import OtpBudgets
 from storefront.runtime import metrics
 from storefront.runtime import session as cookie
 from storefront.runtime.clock import clock
-from storefront.runtime.state import state
+from storefront.runtime.state import StateUnavailable, state
 from storefront.sendy import SendyError, SendyUnavailable
 from storefront.sendy.models import OtpTicket, Store
 from storefront.services import limits
@@ -24,6 +27,8 @@ from storefront.services.checkout.errors import CodeMaybeSent, DetailsTooLong, O
 from storefront.services.checkout.receipts import ReceiptLine, code_spent, maybe_placed, what_was_sent
 from storefront.services.phone import display_phone
 from storefront.services.sendy import client
+
+log = logging.getLogger("storefront.checkout")
 
 _KEY = "checkout"
 
@@ -149,7 +154,8 @@ def request_code(store: Store, details: Details, ip: str, *, resend: bool = Fals
         limits.give_back_send(store.slug, details.phone)
         raise
     metrics.OTP_SENDS.labels("sent").inc()
-    limits.hold_cooldown(store.slug, details.phone, ticket.resend_after)
+    with done_anyway("the resend wait Sendy asked for"):
+        limits.hold_cooldown(store.slug, details.phone, ticket.resend_after)
     return _sent(store.slug, current, ticket)
 
 
@@ -160,10 +166,20 @@ def budgets() -> OtpBudgets:
 def _sent(slug: str, current: Pending, ticket: OtpTicket) -> Pending:
     """Remember the code sent to the checkout's phone (here and for every session)."""
     code_id = uuid.uuid4().hex
-    state().set(code_key(slug, current.details.phone), code_id, ticket.expires_in)
     sent = replace(current, send_id=code_id, sent_at=clock().time(), expires_in=ticket.expires_in)
-    save(slug, sent)
+    save(slug, sent)  # first: the code is on its way whatever happens next
+    with done_anyway("the code sent"):  # (its tries then count under the session's send_id)
+        state().set(code_key(slug, current.details.phone), code_id, ticket.expires_in)
     return sent
+
+
+@contextmanager
+def done_anyway(what: str) -> Iterator[None]:
+    """Bookkeeping after Sendy did the work: Redis going away now must not turn it into an error page."""
+    try:
+        yield
+    except StateUnavailable as exc:
+        log.warning("%s not recorded: %s", what, exc)
 
 
 def code_step(slug: str) -> CodeStep | None:
