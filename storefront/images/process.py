@@ -220,9 +220,9 @@ def _upright_rgb(image: Image.Image, chosen: Plan, source: bytes | str) -> Image
         image = image.transpose(turn)
     if icc and image.mode in ("RGB", "RGBA", "CMYK", "L"):
         try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             mode = "RGBA" if image.mode == "RGBA" else "RGB"
-            image = ImageCms.profileToProfile(image, source, _SRGB, outputMode=mode) or image
+            image = ImageCms.profileToProfile(image, profile, _SRGB, outputMode=mode) or image
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # a broken profile: the pixels as they are
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
