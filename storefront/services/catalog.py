@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask import current_app, g
 
-from storefront import page_cache
+from storefront import images, page_cache
 from storefront.sendy import SendyNotFound
 from storefront.sendy.models import Category, Product, Store, Variant
 from storefront.services.index import SORTS, StoreIndex
@@ -88,6 +88,7 @@ def get_store(slug: str) -> Store:
         entry.checked = now  # the same catalog: keep its index
         return entry.store
     memo.put(slug, _Entry(store, StoreIndex.build(store), now))
+    images.store_fetched(store)  # its card-sized images made ahead, in the background
     return store
 
 
