@@ -4,7 +4,8 @@ Serving pages and making images share a machine's cores. Images are made in a sm
 processes (``concurrent.futures.ProcessPoolExecutor``, started with ``spawn``) that lower their
 own priority (``os.nice``) as they start, so the kernel gives the cores to the workers serving
 pages first. The pool is created lazily in the process that uses it — after gunicorn forks its
-workers — and a pool process whose parent is gone exits by itself.
+workers — shared by the apps of that process, and a pool process whose parent is gone exits
+by itself.
 
 What a worker lets into its pool is bounded twice: by count (``in_flight``: requests and the
 background pre-making together, the background taking only what the requests leave) and by
@@ -148,6 +149,30 @@ def run(job: Job) -> Done:
 
 
 # -- in the web worker -----------------------------------------------------------------------------
+_executors: dict[tuple[int, int, int], ProcessPoolExecutor] = {}  # (pid, processes, nice): one per process
+_executors_lock = threading.Lock()
+
+
+def _executor(workers: int, nice: int) -> ProcessPoolExecutor:
+    """This process's pool of that shape (made on first use; again after a fork or a crash)."""
+    key = (os.getpid(), workers, nice)
+    with _executors_lock:
+        found = _executors.get(key)
+        if found is None:
+            found = _executors[key] = ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
+                initargs=(nice, os.getpid()))
+        return found
+
+
+def _drop(executor: ProcessPoolExecutor) -> None:
+    with _executors_lock:
+        for key, found in list(_executors.items()):
+            if found is executor:
+                del _executors[key]
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
 class ResizePool:
     """This process's resize processes and what may be asked of them (see the module docstring)."""
 
@@ -156,24 +181,13 @@ class ResizePool:
         self.budget = MemoryBudget(memory)
         self.busy = 0  # jobs submitted and not yet done
         self._lock = threading.Lock()
-        self._pid = 0
-        self._executor: ProcessPoolExecutor | None = None
 
     def executor(self) -> ProcessPoolExecutor:
-        """The pool of this process (made on first use, again after a fork or a crash)."""
-        with self._lock:
-            if self._executor is None or self._pid != os.getpid():
-                self._executor = ProcessPoolExecutor(
-                    self.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start, initargs=(self.nice, os.getpid()))
-                self._pid = os.getpid()
-            return self._executor
+        """The resize processes of this process (shared by its apps: one in production)."""
+        return _executor(self.workers, self.nice)
 
     def _broken(self, executor: ProcessPoolExecutor) -> None:
-        with self._lock:
-            if self._executor is executor:
-                self._executor = None
-        executor.shutdown(wait=False, cancel_futures=True)
+        _drop(executor)
 
     def room(self, background: bool = False) -> bool:
         """Whether a job would be let in now (the background takes only an idle process's share)."""
@@ -215,15 +229,8 @@ class ResizePool:
         return future
 
     def priority(self) -> int:
-        """The nice value of a pool process (for tests and /readyz-like checks)."""
+        """The nice value of a pool process."""
         return self.executor().submit(priority).result(timeout=30)
-
-    def close(self) -> None:
-        """Stop the pool's processes (tests; a worker's exit does it anyway)."""
-        with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
 
 
 def content_type(variant: Variant) -> str:
