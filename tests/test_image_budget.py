@@ -205,7 +205,7 @@ def test_concurrent_big_images_never_hold_more_than_the_memory_budget(tmp_path: 
     origin = Origin(0)
     origin.files = {f"/{n}.jpg": big.getvalue() for n in range(4)}
     app = make_app(tmp_path, sandbox, origin, IMAGE_MEMORY_MB=40, IMAGE_SLOTS=8, IMAGE_QUEUE=0,
-                   IMAGE_IN_FLIGHT=12, IMAGE_QUEUE_WAIT=0.2, IMAGE_COLD_PER_MINUTE=1000)
+                   IMAGE_IN_FLIGHT=12, IMAGE_MEMORY_WAIT=0.2, IMAGE_COLD_PER_MINUTE=1000)
     budget = app.extensions["images"].pool.budget
     highest, lock = [0], threading.Lock()
     acquire = budget.acquire

@@ -114,13 +114,15 @@ class ImageService:
     def __init__(self, app: Flask, hosts: tuple[str, ...], folder: str, max_mb: int) -> None:
         # A page's first view asks for its images all at once: a short queue lets them be made in
         # turn; a flood beyond it is turned away at once, and its wait is bounded either way. The
-        # slots are request threads waiting on the pool: two of gunicorn's four, and one queued.
+        # slots are request threads waiting on the pool: two of gunicorn's four, none queued by
+        # default (a thread waiting for a slot is a thread a page cannot have).
         slots = app.config.get("IMAGE_SLOTS") or 2
-        self.slots = Slots(slots, app.config.get("IMAGE_QUEUE", 1), app.config.get("IMAGE_QUEUE_WAIT", 1.0))
+        self.slots = Slots(slots, app.config.get("IMAGE_QUEUE", 0), app.config.get("IMAGE_QUEUE_WAIT", 1.0))
         self.pool = pool.ResizePool(app.config.get("IMAGE_WORKERS", 1),
                                     in_flight=app.config.get("IMAGE_IN_FLIGHT", slots + 2),
                                     memory=app.config.get("IMAGE_MEMORY_MB", 256) * MB)
-        self.make_wait = app.config.get("IMAGE_MAKE_WAIT", 10.0)
+        self.make_wait = app.config.get("IMAGE_MAKE_WAIT", 3.0)  # then Busy; the job still lands on disk
+        self.memory_wait = app.config.get("IMAGE_MEMORY_WAIT", 0.0)
         settings = app.extensions.get("settings")
         self.cold = ColdCap(app.config.get("IMAGE_COLD_PER_MINUTE", 120), settings.redis_url if settings else None)
         self.disk = DiskCache(folder, max_mb * 1024 * 1024)
@@ -209,7 +211,7 @@ class ImageService:
                        "" if variant.og else meta_key(url).rpartition(":")[2])
         started = time.perf_counter()
         try:
-            future = self.pool.submit(job, plan, wait=self.slots.wait)
+            future = self.pool.submit(job, plan, wait=self.memory_wait)
         except pool.Full:
             raise Busy from None
         try:
