@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from cachelib import SimpleCache
 from flask import Flask, current_app
@@ -133,7 +134,8 @@ class ImageService:
         self.static_folder = app.static_folder or ""
         self.keys = KeyMaps()
         self.failures = SimpleCache(threshold=1_000, default_timeout=FAILURE_TTL)
-        self._known: set[str] = set()  # sources whose facts this process has put in the data cache
+        self._known: set[str] = set()
+        self._static_paths: dict[str, Path] = {}  # sources whose facts this process has put in the data cache
         self._flights: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
         self._flights_lock = threading.Lock()
         from storefront.images.premake import Premaker
@@ -166,10 +168,10 @@ class ImageService:
         if data is None:
             if self.failures.get(url) is not None:
                 return self._placeholder(url, variant, None)
-            retry_after = self.cold.take(client)
-            if retry_after:
-                raise Capped(retry_after)
-            with self.slots.hold():
+            with self.slots.hold():  # no slot: Busy, before anything else is spent on it
+                retry_after = self.cold.take(client)
+                if retry_after:
+                    raise Capped(retry_after)
                 data = self.disk.read("v", derived, ext) or self._make(url, variant, derived)
             if data is None:
                 return self._placeholder(url, variant, None)
@@ -181,11 +183,22 @@ class ImageService:
         """What the derived files are keyed by: a static file's path, size and time; a remote URL."""
         if url.startswith("/") and not url.startswith("//"):
             try:
-                stat = static_file(url, self.static_folder).stat()
+                stat = self._static(url).stat()
             except (SourceError, OSError, ValueError):
+                self._static_paths.pop(url, None)
                 return None
             return f"static:{url}:{stat.st_size}:{stat.st_mtime_ns}"
         return f"remote:{url}"
+
+    def _static(self, url: str) -> Path:
+        """A static source's file, its path resolved once per process (then only a ``stat`` per request)."""
+        found = self._static_paths.get(url)
+        if found is None:
+            found = static_file(url, self.static_folder)
+            if len(self._static_paths) >= 10_000:
+                self._static_paths.clear()
+            self._static_paths[url] = found
+        return found
 
     def job(self, url: str, variant: Variant, background: bool = False) -> pool.Job | None:
         """The pool job making a variant (None: made already, or its source is missing)."""
@@ -234,7 +247,7 @@ class ImageService:
     def _original(self, url: str) -> str:
         """The original's file: in the static folder, or fetched once and kept on disk."""
         if url.startswith("/") and not url.startswith("//"):
-            path = static_file(url, self.static_folder)
+            path = self._static(url)
             if path.stat().st_size > MAX_BYTES:
                 raise SourceError(f"{url!r} is over {MAX_BYTES} bytes")
             return str(path)
