@@ -110,11 +110,9 @@ class Premaker:
                     done = self.service.pool.submit(job, plan).result(timeout=JOB_WAIT)
                 except (pool.Full, TimeoutError, OSError, RuntimeError):
                     continue
-                if done.data:
-                    made += 1
+                if done.data:  # the photo's facts are on disk (the pool wrote them): the data cache
+                    made += 1      # gets them when a page's first image is served, not from here
                     self.made += 1
-                    if not variant.og:
-                        self.service.remember_facts(url, done)
         if made:
             log.info("image premake: %d variant(s) of %s made ahead", made, store.slug)
         return made
