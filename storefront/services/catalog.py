@@ -10,10 +10,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from flask import current_app, g
+from flask import Flask, current_app, g
 
 from storefront.sendy import SendyNotFound
 from storefront.sendy.models import Category, Product, Store, Variant
@@ -87,7 +87,14 @@ def get_store(slug: str) -> Store:
         entry.checked = now  # the same catalog: keep its index
         return entry.store
     memo.put(slug, _Entry(store, StoreIndex.build(store), now))
+    for listener in current_app.extensions.get("store_indexed", ()):
+        listener(store)  # e.g. its card-sized images made ahead, in the background
     return store
+
+
+def on_indexed(app: Flask, listener: Callable[[Store], None]) -> None:
+    """Call ``listener`` with each new copy of a store this process indexes (it must not raise or wait)."""
+    app.extensions.setdefault("store_indexed", []).append(listener)
 
 
 def index(store: Store) -> StoreIndex:
