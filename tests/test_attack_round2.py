@@ -10,29 +10,25 @@ from __future__ import annotations
 import html
 import re
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import pytest
-from checkout_helpers import (
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers.app import FLORA, PHONE, TIGRIS, make_app, tiny_store
+from helpers.checkout import (
     ORDER_PATH,
     SEND_OTP_PATH,
     add_to_cart,
-    alert,
-    badge,
     cart_items,
     enter_code,
     fill_checkout,
-    flashes,
     resend_code,
     sendy_calls,
     start_checkout,
-    text,
     update_cart,
     url,
 )
-from conftest import FLORA, PHONE, TIGRIS, make_app
-from flask import Flask
-from flask.testing import FlaskClient
+from helpers.pages import EN, SCRIPT, alert, badge, body_of, browser_host, flashes, text
 
 from storefront.config import load_settings
 from storefront.sendy.errors import SendyRejected
@@ -40,35 +36,13 @@ from storefront.sendy.sandbox import Sandbox
 from storefront.services import catalog, checkout
 
 ROSES, SUNFLOWERS = "FLR-ROSE-12", "FLR-SUNF-07"
-SCRIPT = '"><script>alert(1)</script>'
-EN = {"Accept-Language": "en"}
 _TRY = re.compile(r'<a class="button primary" href="([^"]*)" rel="nofollow">')
-
-
-def body(response: Any) -> str:
-    return response.get_data(as_text=True)
 
 
 def try_again(page: str) -> str | None:
     """The raw href of the error page's "Try again" link (entities decoded), None without one."""
     match = _TRY.search(page)
     return html.unescape(match.group(1)) if match else None
-
-
-def browser_host(href: str, page_url: str = "http://localhost/x/y") -> str:
-    """The host a browser goes to when following ``href`` on ``page_url`` (WHATWG: tabs and newlines
-    removed, ``\\`` read as ``/`` in http(s) URLs)."""
-    cleaned = re.sub(r"[\t\n\r]", "", href).strip("\x00 ").replace("\\", "/")
-    target = urlsplit(urljoin(page_url, cleaned))
-    assert target.scheme in ("http", "https"), href
-    return target.netloc
-
-
-def store(slug: str, **fields: Any) -> dict[str, Any]:
-    data = {"slug": slug, "name": f"Shop {slug}", "language": "en",
-            "products": [{"sku": "B-1", "name": "Box", "price": 1000}]}
-    data.update(fields)
-    return data
 
 
 @pytest.fixture
@@ -93,7 +67,7 @@ def crashing(app: Flask, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
 ])
 def test_try_again_after_a_crash_keeps_a_hostile_query_on_this_page(crashing: FlaskClient, query: str) -> None:
     response = crashing.get(f"/{FLORA}/en/?{query}")
-    page = body(response)
+    page = body_of(response)
     assert response.status_code == 500
     href = try_again(page)
     assert href is not None and href.startswith(f"/{FLORA}/en/?")
@@ -116,7 +90,7 @@ def test_try_again_on_a_crashing_product_page_with_a_hostile_sku(app: Flask, mon
         assert browser_host(response.headers["Location"]) == "localhost"
         return
     assert response.status_code in (404, 500)  # a control character in the SKU: not a product
-    href = try_again(body(response))
+    href = try_again(body_of(response))
     assert href is None or (href.startswith(f"/{FLORA}/en/p/") and browser_host(href) == "localhost")
 
 
@@ -138,7 +112,7 @@ def test_try_again_on_a_crashing_product_page_with_a_hostile_sku(app: Flask, mon
 ])
 def test_try_again_after_an_expired_form_never_follows_a_hostile_referer(client: FlaskClient, referer: str) -> None:
     response = client.post(f"/{FLORA}/en/checkout", data={"action": "continue"}, headers={"Referer": referer})
-    page = body(response)
+    page = body_of(response)
     assert response.status_code == 400
     href = try_again(page)
     assert href is None or browser_host(href) == "localhost"
@@ -155,14 +129,14 @@ def test_try_again_on_a_custom_domain_is_the_domain_path(sandbox: Sandbox, monke
     monkeypatch.setattr(catalog, "browse", crash)
     client = app.test_client()
     response = client.get("/en/?sort=price", headers={"Host": "shop.example.com"})
-    assert response.status_code == 500 and try_again(body(response)) == "/en/?sort=price"
+    assert response.status_code == 500 and try_again(body_of(response)) == "/en/?sort=price"
     # a POST on the domain: the Referer of the domain itself only
     expired = client.post("/checkout", data={"action": "continue"}, headers={
         "Host": "shop.example.com", "Referer": "http://shop.example.com/cart"})
-    assert try_again(body(expired)) == "/cart"
+    assert try_again(body_of(expired)) == "/cart"
     other = client.post("/checkout", data={"action": "continue"}, headers={
         "Host": "shop.example.com", "Referer": "http://localhost/flora-baghdad/cart"})
-    assert try_again(body(other)) is None
+    assert try_again(body_of(other)) is None
 
 
 def test_a_hostile_host_or_forwarded_host_is_refused_when_hosts_are_configured(sandbox: Sandbox) -> None:
@@ -170,15 +144,15 @@ def test_a_hostile_host_or_forwarded_host_is_refused_when_hosts_are_configured(s
     client = app.test_client()
     assert client.get(f"/{FLORA}/", headers={"Host": "evil.example"}).status_code == 404
     forwarded = client.get(f"/{FLORA}/", headers={"Host": "shops.example.com", "X-Forwarded-Host": "evil.example"})
-    assert forwarded.status_code == 404 and "evil.example" not in body(forwarded)
+    assert forwarded.status_code == 404 and "evil.example" not in body_of(forwarded)
     odd_scheme = client.get(f"/{FLORA}/", headers={"Host": "shops.example.com", "X-Forwarded-Proto": "javascript"})
-    assert odd_scheme.status_code == 200 and "javascript://" not in body(odd_scheme)
-    assert 'href="http://shops.example.com/flora-baghdad/"' in body(odd_scheme)
+    assert odd_scheme.status_code == 200 and "javascript://" not in body_of(odd_scheme)
+    assert 'href="http://shops.example.com/flora-baghdad/"' in body_of(odd_scheme)
 
 
 def test_a_hostile_store_name_on_the_error_page_is_text(sandbox: Sandbox) -> None:
-    sandbox.add_store(store("xss-shop", name=SCRIPT))
-    page = body(make_app(sandbox).test_client().get("/xss-shop/p/NOPE"))
+    sandbox.add_store(tiny_store("xss-shop", name=SCRIPT))
+    page = body_of(make_app(sandbox).test_client().get("/xss-shop/p/NOPE"))
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert '<bdi>&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</bdi>' in page
 
@@ -232,12 +206,12 @@ def test_the_badge_and_its_cookie_drop_lines_that_sold_out_or_vanished(app: Flas
     with app.app_context():
         catalog.forget_store(TIGRIS)
     page = client.get(f"{base}/cart")
-    assert '<span class="badge">' not in body(page)  # nothing orderable: no number
+    assert '<span class="badge">' not in body_of(page)  # nothing orderable: no number
     assert any(c.startswith("sf_cart=;") and "Expires=Thu, 01 Jan 1970" in c
                for c in page.headers.getlist("Set-Cookie"))  # the shared pages' script shows no number either
     # pressing + on the sold-out line (crafted: the page hides the stepper) does not make it count
     update_cart(client, base, "TGR-CHG-20W", action="inc", line="1")
-    assert '<span class="badge">' not in body(client.get(f"{base}/cart"))
+    assert '<span class="badge">' not in body_of(client.get(f"{base}/cart"))
     json_add = client.post(f"{base}/cart/add", data={"sku": "TGR-CHG-20W"},
                            headers={"Origin": "http://localhost", "Accept": "application/json"})
     assert json_add.get_json().get("go") and "count" not in json_add.get_json()
@@ -249,7 +223,7 @@ def test_a_platform_name_with_quotes_ampersands_and_braces_is_text_everywhere(sa
     client = make_app(sandbox, PLATFORM_NAME=name).test_client()
     escaped = "Tom &amp; Jerry&#39;s &#34;Souq&#34; 100% {{7*7}}"
     for path in ("/", f"/{FLORA}/en/", "/no-such-store/"):
-        page = body(client.get(path, headers=EN))
+        page = body_of(client.get(path, headers=EN))
         assert escaped in page, path  # escaped, and {{7*7}} not evaluated
         assert "Jerry's \"Souq\"" not in page
 
@@ -263,20 +237,21 @@ def test_hostile_platform_names_for_kurdish_stop_start_up(value: str) -> None:
 
 def test_the_kurdish_platform_name_is_used_on_kurdish_pages(sandbox: Sandbox) -> None:
     client = make_app(sandbox, PLATFORM_NAME="CKB=بازاڕ; *=Souq").test_client()
-    assert "Powered by" not in body(client.get(f"/{FLORA}/ckb/")) and "بازاڕ" in body(client.get(f"/{FLORA}/ckb/"))
-    assert "Souq" in body(client.get(f"/{FLORA}/en/"))
+    assert "Powered by" not in body_of(client.get(f"/{FLORA}/ckb/")) and \
+        "بازاڕ" in body_of(client.get(f"/{FLORA}/ckb/"))
+    assert "Souq" in body_of(client.get(f"/{FLORA}/en/"))
 
 
 # == footer social links from merchant data ===============================================
 def test_hostile_social_links_are_dropped_or_escaped(sandbox: Sandbox) -> None:
-    sandbox.add_store(store("social-shop", socialLinks={
+    sandbox.add_store(tiny_store("social-shop", socialLinks={
         "instagram": "https://instagram.com/" + SCRIPT, "facebook": "javascript:alert(1)",
         "tiktok": "data:text/html,<script>alert(1)</script>", "snapchat": ["https://x.example"],
         "telegram": " //evil.example/t", "website": "https://</script><script>alert(2)</script>",
         "evilnet": "https://evil.example", "__proto__": "https://evil.example",
         **{f"net{i}": "https://spam.example" for i in range(5000)},
     }))
-    page = body(make_app(sandbox).test_client().get("/social-shop/"))
+    page = body_of(make_app(sandbox).test_client().get("/social-shop/"))
     foot = page[page.index('<footer class="foot">'):]
     hrefs = re.findall(r'<a href="([^"]*)" rel="noopener" target="_blank">', foot)
     assert [html.unescape(h) for h in hrefs] == ["https://instagram.com/" + SCRIPT,
@@ -289,12 +264,12 @@ def test_hostile_social_links_are_dropped_or_escaped(sandbox: Sandbox) -> None:
 
 
 def test_social_links_that_are_not_a_mapping_are_ignored(sandbox: Sandbox) -> None:
-    sandbox.add_store(store("list-shop", socialLinks=[{"network": "instagram", "url": "https://i.example"}] * 500))
-    sandbox.add_store(store("str-shop", socialLinks="https://i.example"))
+    sandbox.add_store(tiny_store("list-shop", socialLinks=[{"network": "instagram", "url": "https://i.example"}] * 500))
+    sandbox.add_store(tiny_store("str-shop", socialLinks="https://i.example"))
     client = make_app(sandbox).test_client()
     for slug in ("list-shop", "str-shop"):
         response = client.get(f"/{slug}/")
-        assert response.status_code == 200 and "foot-social" not in body(response)
+        assert response.status_code == 200 and "foot-social" not in body_of(response)
 
 
 # == Kurdish URLs, the switcher, the cookie, Accept-Language, Sendy's language ===========
@@ -332,7 +307,7 @@ def test_an_odd_language_cookie_falls_back_quietly(app: Flask, cookie: str) -> N
     client.set_cookie("sf_lang", cookie)
     for path in ("/", f"/{FLORA}/cart", "/no-such-store/"):
         response = client.get(path)
-        page = body(response)
+        page = body_of(response)
         assert response.status_code in (200, 404)
         assert re.search(r'<html lang="(ar-IQ|en|ckb)"', page)
         assert "<script>" not in page
@@ -346,11 +321,11 @@ def test_odd_accept_language_headers_never_break_a_page(client: FlaskClient, hea
     for path in ("/", "/no-such-store/", f"/{FLORA}/"):
         response = client.get(path, headers={"Accept-Language": header})
         assert response.status_code in (200, 404)
-        assert re.search(r'<html lang="(ar-IQ|en|ckb)" dir="(rtl|ltr)"', body(response))
+        assert re.search(r'<html lang="(ar-IQ|en|ckb)" dir="(rtl|ltr)"', body_of(response))
 
 
 def test_kurdish_written_in_latin_script_is_not_served_sorani(client: FlaskClient) -> None:
-    page = body(client.get("/", headers={"Accept-Language": "ku-Latn, en;q=0.5"}))
+    page = body_of(client.get("/", headers={"Accept-Language": "ku-Latn, en;q=0.5"}))
     assert '<html lang="en"' in page
 
 
@@ -360,11 +335,11 @@ def test_kurdish_written_in_latin_script_is_not_served_sorani(client: FlaskClien
     (" EN ", "en"), ("<script>", "ar-IQ"),
 ])
 def test_odd_store_languages_from_sendy_fall_back(sandbox: Sandbox, language: Any, lang: str) -> None:
-    sandbox.add_store(store("odd-lang", language=language))
+    sandbox.add_store(tiny_store("odd-lang", language=language))
     client = make_app(sandbox).test_client()
     response = client.get("/odd-lang/")
     assert response.status_code == 200
-    assert f'<html lang="{lang}"' in body(response)
+    assert f'<html lang="{lang}"' in body_of(response)
     for other in ("ar", "en", "ckb"):
         page = client.get(f"/odd-lang/{other}/")
         assert page.status_code in (200, 301)
@@ -372,7 +347,7 @@ def test_odd_store_languages_from_sendy_fall_back(sandbox: Sandbox, language: An
 
 @pytest.mark.parametrize("query", ["utm=%22%3E%3Cscript%3E", "next=//evil.example", "x=javascript:alert(1)&y=%0d%0a"])
 def test_hreflang_alternates_and_switcher_drop_hostile_query_arguments(client: FlaskClient, query: str) -> None:
-    page = body(client.get(f"/{FLORA}/ckb/p/{ROSES}?{query}"))
+    page = body_of(client.get(f"/{FLORA}/ckb/p/{ROSES}?{query}"))
     alternates = dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', page))
     assert set(alternates) == {"ar-IQ", "en", "ckb", "x-default"}
     assert alternates["ckb"] == f"http://localhost/{FLORA}/ckb/p/{ROSES}"
@@ -390,7 +365,7 @@ def test_the_areas_button_on_a_custom_domain_stays_on_the_domain(sandbox: Sandbo
     client = app.test_client()
     headers = {"Host": "shop.example.com", "Origin": "http://shop.example.com"}
     client.post("/cart/add", data={"sku": ROSES}, headers=headers)
-    page = body(client.get("/checkout", headers=headers))
+    page = body_of(client.get("/checkout", headers=headers))
     actions = re.findall(r'value="areas"[^>]*formaction="([^"]*)"', page)
     assert actions == ["/checkout#area-field", "/checkout#area-field"]
 
@@ -399,7 +374,7 @@ def test_show_areas_with_a_hostile_province_sends_no_code(app: Flask, client: Fl
     base = url(FLORA, "en")
     add_to_cart(client, base, ROSES)
     response = fill_checkout(client, base, action="areas", province="BG' OR 1=1--" + SCRIPT, area="x")
-    page = body(response)
+    page = body_of(response)
     assert response.status_code == 200 and "<script>alert" not in page
     assert sendy_calls(sandbox, SEND_OTP_PATH) == 0
 
@@ -426,7 +401,7 @@ def test_a_sendy_refusal_reason_is_shown_as_text(app: Flask, client: FlaskClient
     response = fill_checkout(client, base)
     if response.status_code == 303:
         response = client.get(response.headers["Location"])
-    page = body(response)
+    page = body_of(response)
     assert "<img src=x" not in page and "<script>alert" not in page
     assert any("<img src=x onerror=alert(1)>" in message for _, message in flashes(response))
 
@@ -468,13 +443,13 @@ def test_a_retry_after_maybe_placed_confirms_only_what_sendy_has(app: Flask, cli
 
 # == the platform index: hostile store names, niches and logos ============================
 def test_hostile_store_cards_on_the_index_are_text_and_stay_on_site(sandbox: Sandbox) -> None:
-    sandbox.add_store(store("xss-card", name=SCRIPT, niche=SCRIPT, logoUrl="https://cdn.example/a.png\"" + SCRIPT))
-    sandbox.add_store(store("js-logo", logoUrl="javascript:alert(1)"))
-    sandbox.add_store(store("proto-logo", logoUrl="//evil.example/x.png"))
-    sandbox.add_store(store("bs-logo", logoUrl="/\\evil.example/x.png"))
-    sandbox.add_store(store("svg-logo", logoUrl='/static/"onerror="alert(1).svg'))
-    sandbox.add_store(store("data-logo", logoUrl="data:image/svg+xml,<svg onload=alert(1)>"))
-    page = body(make_app(sandbox).test_client().get("/", headers=EN))
+    sandbox.add_store(tiny_store("xss-card", name=SCRIPT, niche=SCRIPT, logoUrl="https://cdn.example/a.png\"" + SCRIPT))
+    sandbox.add_store(tiny_store("js-logo", logoUrl="javascript:alert(1)"))
+    sandbox.add_store(tiny_store("proto-logo", logoUrl="//evil.example/x.png"))
+    sandbox.add_store(tiny_store("bs-logo", logoUrl="/\\evil.example/x.png"))
+    sandbox.add_store(tiny_store("svg-logo", logoUrl='/static/"onerror="alert(1).svg'))
+    sandbox.add_store(tiny_store("data-logo", logoUrl="data:image/svg+xml,<svg onload=alert(1)>"))
+    page = body_of(make_app(sandbox).test_client().get("/", headers=EN))
     assert "<script>" not in page and "javascript:" not in page and "data:image" not in page
     assert 'onerror="alert' not in page
     for src in re.findall(r'(?:src|srcset)="([^"]*)"', page):
@@ -484,15 +459,15 @@ def test_hostile_store_cards_on_the_index_are_text_and_stay_on_site(sandbox: San
 
 
 def test_a_huge_niche_shows_its_first_line_only(sandbox: Sandbox) -> None:
-    sandbox.add_store(store("long-niche", niche="Honey\n" + "spam " * 20000))
-    page = body(make_app(sandbox).test_client().get("/", headers=EN))
+    sandbox.add_store(tiny_store("long-niche", niche="Honey\n" + "spam " * 20000))
+    page = body_of(make_app(sandbox).test_client().get("/", headers=EN))
     assert "<bdi>Honey</bdi>" in page and "spam" not in page
 
 
 def test_a_store_without_a_name_is_not_a_card_called_none(sandbox: Sandbox) -> None:
-    sandbox.add_store(store("nameless", name=None))
+    sandbox.add_store(tiny_store("nameless", name=None))
     client = make_app(sandbox).test_client()
-    page = body(client.get("/", headers=EN))
+    page = body_of(client.get("/", headers=EN))
     card = re.search(r'href="/nameless/">(.*?)</a>', page, re.S)
     assert card is None or "<bdi>None</bdi>" not in card.group(1)
 
@@ -509,4 +484,4 @@ def test_try_again_leads_back_to_the_very_same_address(app: Flask, monkeypatch: 
     monkeypatch.setattr(catalog, "find", crash)
     response = app.test_client().get(f"/{FLORA}/en/p/{sku}?variant=x%26y")
     assert response.status_code == 500
-    assert try_again(body(response)) == f"/{FLORA}/en{link}?variant=x%26y"  # not /p/A?B, not a #fragment
+    assert try_again(body_of(response)) == f"/{FLORA}/en{link}?variant=x%26y"  # not /p/A?B, not a #fragment

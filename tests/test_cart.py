@@ -7,23 +7,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
-from checkout_helpers import (
-    ORDER_PATH,
-    add_to_cart,
-    badge,
-    cart_badge,
-    cart_items,
-    flashes,
-    iqd,
-    ntr,
-    place_order,
-    sendy_calls,
-    text,
-    tr,
-    update_cart,
-    url,
-)
-from conftest import FLORA, HONEY, TIGRIS
+from helpers.app import FLORA, HONEY, TIGRIS
+from helpers.checkout import ORDER_PATH, add_to_cart, cart_badge, cart_items, place_order, sendy_calls, update_cart, url
+from helpers.pages import badge, flashes, iqd, ntr, text, tr
 
 from storefront.services import catalog
 
@@ -365,7 +351,7 @@ def test_minus_and_plus_start_from_the_number_typed(app, client):
     base = url(FLORA)
     add_to_cart(client, base, "FLR-ROSE-12", "1")
     submit_data = {"sku": "FLR-ROSE-12", "action": "inc", "quantity": "٥"}
-    from checkout_helpers import submit
+    from helpers.checkout import submit
 
     submit(client, f"{base}/cart", f"{base}/cart/update", submit_data)  # typed 5, then pressed +
     assert cart_items(app, client, FLORA) == {"FLR-ROSE-12": 6}

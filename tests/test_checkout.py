@@ -11,33 +11,27 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from checkout_helpers import (
+from helpers.app import FLORA, HONEY, PHONE, TIGRIS, make_app
+from helpers.checkout import (
     DETAILS,
     KARRADA,
     ORDER_PATH,
     SEND_OTP_PATH,
     add_to_cart,
-    alert,
     cart_items,
+    csrf_token,
     enter_code,
-    field_errors,
     fill_checkout,
-    flashes,
-    input_value,
-    install_clock,
-    iqd,
     place_order,
     resend_code,
-    select_options,
     sendy_calls,
     session_of,
     start_checkout,
-    text,
-    tr,
-    tr_parts,
     url,
 )
-from conftest import FLORA, HONEY, PHONE, TIGRIS, csrf_token, make_app
+from helpers.clock import install_clock
+from helpers.messages import MAYBE_SENT, SAVED, UNCONFIRMED, WRONG_CODE
+from helpers.pages import alert, field_errors, flashes, input_value, iqd, select_options, text, tr, tr_parts
 
 from storefront.services import catalog
 
@@ -52,12 +46,6 @@ LANGS = [
 TWO_LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(TIGRIS, None, "en", id="en")]
 FIELDS = {"name": "Full name", "phone": "Mobile phone", "province": "Governorate", "area": "Area",
           "address": "Address details / nearest landmark", "notes": "Note for the store (optional)"}
-MAYBE_SENT = ("We couldn't confirm that your code was sent. If it arrives, enter it below; "
-              "if not, ask for a new one when the timer ends.")
-SAVED = "We couldn't reach the store. Your cart and details are saved — please try again."
-UNCONFIRMED = ("We couldn't confirm your order. Your cart is saved: wait a moment, then press the "
-               "button again — your order will not be placed twice.")
-WRONG_CODE = "That code is wrong or has expired. Check it, or ask for a new code."
 WRONG_AREA = "This area is not in the chosen governorate. Choose your area again."
 
 

@@ -11,46 +11,19 @@ from __future__ import annotations
 import re
 
 import pytest
-from checkout_helpers import (
-    add_to_cart,
-    alert,
-    enter_code,
-    field_errors,
-    fill_checkout,
-    install_clock,
-    iqd,
-    place_order,
-    start_checkout,
-    text,
-    tr,
-    tr_parts,
-    update_cart,
-    url,
-)
-from conftest import FLORA, PHONE, TIGRIS
+from helpers.app import FLORA, PHONE, TIGRIS
+from helpers.checkout import add_to_cart, enter_code, fill_checkout, place_order, start_checkout, update_cart, url
+from helpers.clock import install_clock
+from helpers.messages import MAYBE_PLACED, SAVED
+from helpers.pages import alert, field_errors, iqd, steps, text, tr, tr_parts
 
 ROSES, SUNFLOWERS = "FLR-ROSE-12", "FLR-SUNF-07"  # 35,000 and 30,000 IQD
-LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(FLORA, "en", "en", id="en")]
-SAVED = "We couldn't reach the store. Your cart and details are saved — please try again."
-MAYBE_PLACED = ("Your order was most likely placed already, but we couldn't confirm it. The store will "
-                "contact you to confirm it; to be sure, message the store on WhatsApp before ordering again.")
-_STEPS = re.compile(r'<ol class="steps"[^>]*>(.*?)</ol>', re.S)
-_STEP = re.compile(r"<li([^>]*)>(.*?)</li>", re.S)
-
-
-def steps(response) -> list[tuple[str, bool]]:
-    """(label, is the current step) of each step of the indicator."""
-    match = _STEPS.search(text(response))
-    assert match, "no step indicator"
-    return [(re.sub(r"<span[^>]*>.*?</span>", "", label).strip(), 'aria-current="step"' in attrs)
-            for attrs, label in _STEP.findall(match.group(1))]
-
-
+FLORA_LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(FLORA, "en", "en", id="en")]
 def _labels(app, lang: str) -> list[str]:
     return [tr(app, lang, label) for label in ("Delivery", "Verify", "Done")]
 
 
-@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), FLORA_LANGS)
 def test_each_step_marks_where_the_shopper_is(app, client, sandbox, slug, url_lang, lang):
     base = url(slug, url_lang)
     labels = _labels(app, lang)
@@ -66,7 +39,7 @@ def test_each_step_marks_where_the_shopper_is(app, client, sandbox, slug, url_la
         assert steps(page) == [(label, i == current) for i, label in enumerate(labels)]
 
 
-@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), FLORA_LANGS)
 def test_the_code_page_says_how_the_code_comes_and_what_it_costs(app, client, sandbox, slug, url_lang, lang):
     base = url(slug, url_lang)
     add_to_cart(client, base, ROSES, "2")
@@ -95,7 +68,7 @@ def test_the_resend_button_looks_disabled_while_the_timer_runs(app, client, sand
     assert "aria-disabled" not in resend.search(text(client.get(f"{base}/checkout/code"))).group(0)
 
 
-@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), FLORA_LANGS)
 def test_a_sendy_failure_is_a_banner_above_the_form(app, client, sandbox, slug, url_lang, lang):
     base = url(slug, url_lang)
     start_checkout(client, base, ROSES)
@@ -117,7 +90,7 @@ def test_a_sendy_failure_is_a_banner_above_the_form(app, client, sandbox, slug, 
                                                      "or ask for a new code.")}
 
 
-@pytest.mark.parametrize(("slug", "url_lang", "lang"), LANGS)
+@pytest.mark.parametrize(("slug", "url_lang", "lang"), FLORA_LANGS)
 def test_an_order_that_may_exist_is_one_notice_with_whatsapp_first(app, client, sandbox, slug, url_lang, lang):
     base = url(slug, url_lang)
     start_checkout(client, base, ROSES)
@@ -242,7 +215,7 @@ def test_a_second_click_waiting_on_a_lost_answer_still_offers_the_safe_retry(app
     """The other request's answer was lost while this one waited: not 'only the store can tell'."""
     import threading
 
-    from checkout_helpers import session_of
+    from helpers.checkout import session_of
 
     from storefront.state import state
 

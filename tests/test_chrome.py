@@ -2,56 +2,19 @@
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import FLORA, HIDDEN, HONEY, TIGRIS, make_app
 from flask import Flask, g
 from flask.testing import FlaskClient
+from helpers.app import FLORA, HIDDEN, HONEY, TIGRIS, make_app
+from helpers.pages import AR, EN, anchors, body_of, brand, visible
 
 from storefront.config import ConfigError, load_settings
 from storefront.sendy.client import SOCIAL_NETWORKS
 from storefront.sendy.sandbox import Sandbox
 from storefront.services import catalog
-
-EN = {"Accept-Language": "en"}
-AR = {"Accept-Language": "ar"}
-
-
-@pytest.fixture(scope="module")
-def shared() -> Iterator[Flask]:
-    """One app for the read-only checks of this module (a crash answers 500, as in production)."""
-    app = make_app(Sandbox(demo=False), PROPAGATE_EXCEPTIONS=False)
-    yield app
-    app.extensions["sendy"].close()
-
-
-@pytest.fixture
-def client(shared: Flask) -> FlaskClient:
-    return shared.test_client()
-
-
-def body(response: Any) -> str:
-    return response.get_data(as_text=True)
-
-
-def anchors(page: str) -> list[tuple[str, str]]:
-    """(attributes, inner HTML) of every link."""
-    return re.findall(r"<a\b([^>]*)>(.*?)</a>", page, re.S)
-
-
-def visible(fragment: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
-
-
-def brand(page: str) -> str:
-    """The text of the header's brand link."""
-    match = re.search(r'<a class="brand" href="[^"]*">(.*?)</a>', page, re.S)
-    assert match, "no brand link in the header"
-    return visible(match.group(1))
 
 
 def footer(page: str) -> str:
@@ -59,28 +22,29 @@ def footer(page: str) -> str:
 
 
 # -- PLATFORM_NAME ------------------------------------------------------------------------------
-def test_platform_name_defaults_to_a_translated_brand(client: FlaskClient) -> None:
-    ar, en = body(client.get("/", headers=AR)), body(client.get("/", headers=EN))
+def test_platform_name_defaults_to_a_translated_brand(shared_client: FlaskClient) -> None:
+    ar, en = body_of(shared_client.get("/", headers=AR)), body_of(shared_client.get("/", headers=EN))
     assert brand(ar) == "متاجر العراق" and "<title>متاجر العراق</title>" in ar
     assert brand(en) == "Iraqi Shops" and "<title>Iraqi Shops</title>" in en
-    for page in (ar, en, body(client.get("/no-such-store/")), body(client.get("/no-such-store/en/"))):
+    for page in (ar, en, body_of(shared_client.get("/no-such-store/")),
+                 body_of(shared_client.get("/no-such-store/en/"))):
         assert "Storefront" not in page
 
 
 def test_platform_name_per_language_and_for_all(sandbox: Sandbox) -> None:
     app = make_app(sandbox, PLATFORM_NAME="ar=أسواق بغداد; en=Baghdad Bazaar")
     client = app.test_client()
-    assert brand(body(client.get("/", headers=AR))) == "أسواق بغداد"
-    assert brand(body(client.get("/no-such-store/en/"))) == "Baghdad Bazaar"
+    assert brand(body_of(client.get("/", headers=AR))) == "أسواق بغداد"
+    assert brand(body_of(client.get("/no-such-store/en/"))) == "Baghdad Bazaar"
     with app.test_request_context("/"):
         g.lang = "en"
         assert app.jinja_env.globals["platform_name"]() == "Baghdad Bazaar"
     only_ar = make_app(sandbox, PLATFORM_NAME="ar=أسواق بغداد").test_client()
-    assert brand(body(only_ar.get("/", headers=EN))) == "Iraqi Shops"  # no English name: the default
+    assert brand(body_of(only_ar.get("/", headers=EN))) == "Iraqi Shops"  # no English name: the default
     one = make_app(sandbox, PLATFORM_NAME="Souq.iq").test_client()
-    assert brand(body(one.get("/", headers=AR))) == brand(body(one.get("/", headers=EN))) == "Souq.iq"
+    assert brand(body_of(one.get("/", headers=AR))) == brand(body_of(one.get("/", headers=EN))) == "Souq.iq"
     rest = make_app(sandbox, PLATFORM_NAME="ar=سوق;*=Souq").test_client()
-    assert brand(body(rest.get("/", headers=EN))) == "Souq"
+    assert brand(body_of(rest.get("/", headers=EN))) == "Souq"
 
 
 @pytest.mark.parametrize("value", [
@@ -100,14 +64,14 @@ def test_platform_name_settings() -> None:
 
 
 # -- error pages --------------------------------------------------------------------------------
-def test_a_server_error_of_a_known_store_wears_its_header_and_offers_try_again(client: FlaskClient,
+def test_a_server_error_of_a_known_store_wears_its_header_and_offers_try_again(shared_client: FlaskClient,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     def crash(*args: Any) -> None:
         raise RuntimeError("secret internals: /srv/app.py line 7")
 
     monkeypatch.setattr(catalog, "browse", crash)
-    response = client.get(f"/{FLORA}/en/?sort=price")
-    page = body(response)
+    response = shared_client.get(f"/{FLORA}/en/?sort=price")
+    page = body_of(response)
     assert response.status_code == 500
     assert brand(page) == "فلورا بغداد"  # the store's own header, in the URL's language
     assert '<html lang="en"' in page and "Something went wrong on our side" in page
@@ -122,7 +86,7 @@ def test_store_unreachable_shows_the_platform_header_and_try_again(sandbox: Sand
     sandbox.faults.add("storefront", "status", status=500)
     client = make_app(sandbox).test_client()
     response = client.get(f"/{TIGRIS}/?page=2")
-    page = body(response)
+    page = body_of(response)
     assert response.status_code == 503 and response.headers["Retry-After"] == "60"
     assert brand(page) == "متاجر العراق"
     links = {visible(inner): attrs for attrs, inner in anchors(page)}
@@ -130,28 +94,28 @@ def test_store_unreachable_shows_the_platform_header_and_try_again(sandbox: Sand
     assert 'href="/"' in links["الذهاب إلى الصفحة الرئيسية"]
 
 
-def test_a_missing_product_has_the_store_header_and_no_try_again(client: FlaskClient) -> None:
-    response = client.get(f"/{FLORA}/en/p/NO-SUCH-SKU")
-    page = body(response)
+def test_a_missing_product_has_the_store_header_and_no_try_again(shared_client: FlaskClient) -> None:
+    response = shared_client.get(f"/{FLORA}/en/p/NO-SUCH-SKU")
+    page = body_of(response)
     assert response.status_code == 404 and brand(page) == "فلورا بغداد"
     assert "Try again" not in page and "Back to" in page
 
 
-def test_an_expired_form_offers_the_page_it_came_from(shared: Flask) -> None:
-    client = shared.test_client()
+def test_an_expired_form_offers_the_page_it_came_from(shared_app: Flask) -> None:
+    client = shared_app.test_client()
     response = client.post(f"/{FLORA}/en/checkout", data={"action": "continue", "name": "Ali"},
                            headers={"Referer": f"http://localhost/{FLORA}/en/checkout?step=1"})
-    assert response.status_code == 400 and "This page has expired" in body(response)
-    links = {visible(inner): attrs for attrs, inner in anchors(body(response))}
+    assert response.status_code == 400 and "This page has expired" in body_of(response)
+    links = {visible(inner): attrs for attrs, inner in anchors(body_of(response))}
     assert f'href="/{FLORA}/en/checkout?step=1"' in links["Try again"]
     elsewhere = client.post(f"/{FLORA}/en/checkout", data={"action": "continue"},
                             headers={"Referer": "https://evil.example/phish"})
-    assert "Try again" not in body(elsewhere) and "evil.example" not in body(elsewhere)
+    assert "Try again" not in body_of(elsewhere) and "evil.example" not in body_of(elsewhere)
 
 
 # -- the platform index -------------------------------------------------------------------------
-def test_index_is_a_page_of_store_cards(client: FlaskClient) -> None:
-    page = body(client.get("/", headers=EN))
+def test_index_is_a_page_of_store_cards(shared_client: FlaskClient) -> None:
+    page = body_of(shared_client.get("/", headers=EN))
     cards = {re.search(r'href="([^"]+)"', attrs).group(1): visible(inner)
              for attrs, inner in anchors(page) if 'class="brand store"' in attrs}
     assert set(cards) >= {f"/{FLORA}/", f"/{TIGRIS}/", f"/{HONEY}/"} and f"/{HIDDEN}/" not in cards
@@ -162,8 +126,8 @@ def test_index_is_a_page_of_store_cards(client: FlaskClient) -> None:
 
 
 # -- the store footer ---------------------------------------------------------------------------
-def test_footer_has_contact_social_links_and_policies(client: FlaskClient) -> None:
-    page = body(client.get(f"/{FLORA}/en/"))
+def test_footer_has_contact_social_links_and_policies(shared_client: FlaskClient) -> None:
+    page = body_of(shared_client.get(f"/{FLORA}/en/"))
     foot = footer(page)
     links = anchors(foot)
     hrefs = [re.search(r'href="([^"]*)"', attrs).group(1) for attrs, _ in links]
@@ -183,18 +147,18 @@ def test_footer_has_contact_social_links_and_policies(client: FlaskClient) -> No
     assert "javascript:" not in page
 
 
-def test_the_sprite_has_an_icon_for_every_network(client: FlaskClient) -> None:
-    with client.get("/static/icons.svg") as response:
-        sprite = body(response)
+def test_the_sprite_has_an_icon_for_every_network(shared_client: FlaskClient) -> None:
+    with shared_client.get("/static/icons.svg") as response:
+        sprite = body_of(response)
     for name in (*SOCIAL_NETWORKS, "phone"):
         assert f'<symbol id="i-{name}" viewBox="0 0 24 24">' in sprite, name
 
 
-def test_footer_of_a_store_without_contacts(client: FlaskClient) -> None:
+def test_footer_of_a_store_without_contacts(shared_client: FlaskClient) -> None:
     bare = Sandbox(demo=False)
     bare.add_store({"slug": "bare-shop", "name": "Bare & <Co>", "language": "en",
                     "products": [{"sku": "B-1", "name": "Box", "price": 1000}]})
-    page = body(make_app(bare).test_client().get("/bare-shop/"))
+    page = body_of(make_app(bare).test_client().get("/bare-shop/"))
     foot = footer(page)
     assert "wa.me" not in foot and "tel:" not in foot and "foot-social" not in foot
     assert "Bare &amp; &lt;Co&gt;" in foot and "<Co>" not in page

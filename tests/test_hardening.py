@@ -13,41 +13,34 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from checkout_helpers import (
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers.app import FLORA, PHONE, TIGRIS
+from helpers.checkout import (
     ORDER_PATH,
     SEND_OTP_PATH,
     add_to_cart,
-    alert,
+    csrf_token,
     enter_code,
-    field_errors,
     fill_checkout,
-    flashes,
-    install_clock,
     resend_code,
     sendy_calls,
     start_checkout,
-    tr,
     url,
 )
-from conftest import FLORA, PHONE, TIGRIS, csrf_token
-from flask import Flask
-from flask.testing import FlaskClient
-from resilience_helpers import at_once
+from helpers.clock import install_clock
+from helpers.messages import MAYBE_PLACED, TOO_MANY_WRONG, WRONG_CODE
+from helpers.pages import alert, field_errors, flashes, tr
+from helpers.servers import at_once
 
 BURST = 16
 ROSES = "FLR-ROSE-12"
-MAYBE_PLACED = ("Your order was most likely placed already, but we couldn't confirm it. The store will "
-                "contact you to confirm it; to be sure, message the store on WhatsApp before ordering again.")
-TOO_MANY_WRONG = "Too many wrong codes. Ask for a new code."
-WRONG_CODE = "That code is wrong or has expired. Check it, or ask for a new code."
-
-
 def _ready_to_send(app: Flask, base: str, phone: str = PHONE) -> tuple[FlaskClient, Callable[[], Any]]:
     """A shopper with a cart on the filled delivery form, ready to press "Continue"."""
     client = app.test_client()
     add_to_cart(client, base, ROSES)
     token = csrf_token(client, f"{base}/checkout")
-    from checkout_helpers import DETAILS
+    from helpers.checkout import DETAILS
 
     data = {**DETAILS, "phone": phone, "action": "continue", "csrf_token": token}
     return client, lambda: client.post(f"{base}/checkout", data=data)

@@ -6,9 +6,9 @@ import re
 
 import pytest
 from flask import Flask
+from helpers.app import FLORA, TIGRIS
 
 from storefront import create_app
-from tests.conftest import FLORA, TIGRIS
 
 DOMAINS = '{"flora.example": "flora-baghdad", "www.flora.example": "flora-baghdad"}'
 

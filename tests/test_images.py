@@ -22,9 +22,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import FLORA
-from conftest import make_app as storefront_app
 from flask import Flask
+from helpers.app import FLORA
+from helpers.app import make_app as storefront_app
 from PIL import Image
 
 from storefront.config import ConfigError, load_settings
@@ -718,7 +718,7 @@ def test_images_of_a_store_on_its_own_domain_are_served_there(tmp_path: Path, sa
 def test_a_browser_picks_avif_at_the_width_its_screen_needs(tmp_path: Path, sandbox: Sandbox) -> None:
     """Format choice by the browser's Accept: Chromium takes the AVIF source, at 2x a 360 px phone."""
     playwright = pytest.importorskip("playwright.sync_api")
-    from resilience_helpers import serve_wsgi, stop
+    from helpers.servers import serve_wsgi, stop
 
     app = make_app(tmp_path, sandbox)
     server, base = serve_wsgi(app, "storefront-images-http")

@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
-from checkout_helpers import add_to_cart, enter_code, fill_checkout, iqd, text
-from conftest import FLORA, TIGRIS, make_app
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, format_timedelta, gettext, ngettext
+from helpers.app import FLORA, TIGRIS, make_app
+from helpers.checkout import add_to_cart, enter_code, fill_checkout
+from helpers.pages import iqd, text
 
 from storefront.sendy.client import parse_store
 from storefront.sendy.models import language_code

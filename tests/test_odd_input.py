@@ -19,33 +19,31 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from checkout_helpers import (
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers.app import FLORA, PHONE, make_app
+from helpers.checkout import (
     ORDER_PATH,
     SEND_OTP_PATH,
     add_to_cart,
     cart_items,
     enter_code,
-    field_errors,
     fill_checkout,
-    flashes,
     place_order,
     sendy_calls,
     start_checkout,
-    tr,
     update_cart,
     url,
 )
-from conftest import FLORA, PHONE, make_app
-from flask import Flask
-from flask.testing import FlaskClient
+from helpers.messages import NOT_A_NUMBER
+from helpers.pages import card_skus, field_errors, flashes, tr
 
 from storefront.digits import ascii_digits, parse_quantity, strict_digits
 from storefront.sendy.client import MAX_PRICE, parse_store
 from storefront.sendy.sandbox import Sandbox
 from storefront.services.phone import PhoneError, normalize_phone
 
-ROSE = "FLR-ROSE-12"  # in stock at flora-baghdad (Arabic-first)
-NOT_A_NUMBER = "Enter a mobile number like 0770 123 4567."
+ROSES = "FLR-ROSE-12"  # in stock at flora-baghdad (Arabic-first)
 #: Characters str.isdigit() accepts that a shopper's digits never are.
 FOREIGN_DIGITS = [
     pytest.param("²", id="superscript"),
@@ -86,11 +84,11 @@ def test_quantities_in_accepted_digits(typed: str, quantity: int) -> None:
 @pytest.mark.parametrize("foreign", ["²", "①", "３"])
 def test_adding_with_an_odd_quantity_adds_one(app: Flask, client: FlaskClient, foreign: str) -> None:
     base = url(FLORA)
-    response = add_to_cart(client, base, ROSE, foreign)  # was a 500: isdigit() said yes, int() said no
+    response = add_to_cart(client, base, ROSES, foreign)  # was a 500: isdigit() said yes, int() said no
 
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"{base}/cart")
-    assert cart_items(app, client, FLORA) == {ROSE: 1}
+    assert cart_items(app, client, FLORA) == {ROSES: 1}
     page = client.get(f"{base}/cart")
     assert page.status_code == 200
     assert flashes(page)[0][0] == "success"
@@ -99,22 +97,22 @@ def test_adding_with_an_odd_quantity_adds_one(app: Flask, client: FlaskClient, f
 @pytest.mark.parametrize("foreign", ["²", "①", "３", "²²"])
 def test_updating_to_an_odd_quantity_is_refused(app: Flask, client: FlaskClient, foreign: str) -> None:
     base = url(FLORA)
-    add_to_cart(client, base, ROSE, "2")
+    add_to_cart(client, base, ROSES, "2")
 
-    response = update_cart(client, base, ROSE, foreign)  # was a 500
+    response = update_cart(client, base, ROSES, foreign)  # was a 500
 
     assert response.status_code == 303
     page = client.get(f"{base}/cart")
     assert page.status_code == 200
     assert ("error", tr(app, "ar", "Choose a quantity from 1 to %(max)d.", max=99)) in flashes(page)
-    assert cart_items(app, client, FLORA) == {ROSE: 2}
+    assert cart_items(app, client, FLORA) == {ROSES: 2}
 
 
 @pytest.mark.parametrize("code", ["²²²²²²", "①②③④⑤⑥", "１２３４５６", "12345²"])
 def test_a_code_in_other_digits_is_refused_before_sendy(app: Flask, client: FlaskClient, sandbox: Sandbox,
                                                         code: str) -> None:
     base = url(FLORA)
-    start_checkout(client, base, ROSE)
+    start_checkout(client, base, ROSES)
 
     response = enter_code(client, base, code)  # was sent on to Sendy as the code
 
@@ -154,7 +152,7 @@ def test_phone_numbers_in_arabic_and_persian_digits_are_accepted(typed: str) -> 
 def test_checkout_refuses_a_phone_in_other_digits(app: Flask, client: FlaskClient, sandbox: Sandbox,
                                                   typed: str) -> None:
     base = url(FLORA)
-    add_to_cart(client, base, ROSE)
+    add_to_cart(client, base, ROSES)
 
     response = fill_checkout(client, base, phone=typed)  # was accepted and sent a code to 9647701234567
 
@@ -261,10 +259,6 @@ def odd_client(odd_app: Flask) -> FlaskClient:
     return odd_app.test_client()
 
 
-def _card_skus(body: str) -> list[str]:
-    return re.findall(r'<li class="card">\s*<a href="[^"]*/p/([^"]+)"', body)
-
-
 def _skipped(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records
             if r.name == "storefront.sendy" and r.levelno == logging.WARNING and "skipped" in r.getMessage()]
@@ -279,7 +273,7 @@ def test_one_poisoned_product_leaves_the_store_up(odd_client: FlaskClient, caplo
 
     assert home.status_code == 200
     body = home.get_data(as_text=True)
-    assert _card_skus(body) == ["GOOD-A", "GOOD-B"]
+    assert card_skus(body) == ["GOOD-A", "GOOD-B"]
     assert "Good candle" in body and "Good soap" in body and "Gold" not in body
     assert odd_client.get(f"{base}/p/BAD").status_code == 404
     assert odd_client.get(f"{base}/p/GOOD-B").status_code == 200

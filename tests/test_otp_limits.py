@@ -7,27 +7,22 @@ instead of sleeping.
 from __future__ import annotations
 
 import pytest
-from checkout_helpers import (
+from helpers.app import FLORA, PHONE, TIGRIS
+from helpers.checkout import (
     ORDER_PATH,
     SEND_OTP_PATH,
-    Clock,
     add_to_cart,
-    alert,
     cart_items,
     enter_code,
-    field_errors,
     fill_checkout,
-    flashes,
-    install_clock,
     resend_code,
     sendy_calls,
     start_checkout,
-    text,
-    tr,
-    tr_parts,
     url,
 )
-from conftest import FLORA, PHONE, TIGRIS
+from helpers.clock import Clock, install_clock
+from helpers.messages import TOO_MANY_WRONG, WRONG_CODE
+from helpers.pages import alert, field_errors, flashes, text, tr, tr_parts
 
 SKU = {FLORA: "FLR-ROSE-12", TIGRIS: "TGR-CHG-20W"}
 LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(TIGRIS, None, "en", id="en"),
@@ -35,8 +30,6 @@ LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(TIGRIS, None, "e
 COOLDOWN = "Please wait before asking for another code. You can ask again %(when)s."
 PHONE_LIMIT = "Too many codes were sent to this number. Try again %(when)s."
 IP_LIMIT = "Too many codes were requested from this connection. Try again %(when)s."
-WRONG_CODE = "That code is wrong or has expired. Check it, or ask for a new code."
-TOO_MANY_WRONG = "Too many wrong codes. Ask for a new code."
 
 
 @pytest.fixture

@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 import string
 
+from helpers.app import FLORA
+
 from storefront import session as session_budget
 from storefront.services import catalog
-from tests.conftest import FLORA
 
 
 def _storefront_calls(sandbox) -> int:

@@ -16,9 +16,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from babel.numbers import format_currency
-from conftest import FLORA, HIDDEN, HONEY, TIGRIS
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.app import FLORA, HIDDEN, HONEY, TIGRIS
+from helpers.pages import card_skus
 from werkzeug.test import TestResponse
 
 from storefront import create_app
@@ -86,11 +87,6 @@ def text(body: str, tag: str) -> list[str]:
     """The visible text of every <tag> element (markup stripped, entities decoded)."""
     inner = re.findall(rf"<{tag}\b[^>]*>(.*?)</{tag}>", body, re.S)
     return [html.unescape(re.sub(r"<[^>]+>", "", x)).strip() for x in inner]
-
-
-def card_skus(body: str) -> list[str]:
-    """The SKUs of the product cards on a listing, in order."""
-    return re.findall(r'<li class="card">\s*<a href="[^"]*/p/([^"]+)"', body)
 
 
 def assert_inert(body: str) -> None:

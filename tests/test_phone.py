@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from checkout_helpers import (
-    BABEL_LOCALES,
-    SEND_OTP_PATH,
-    add_to_cart,
-    enter_code,
-    field_errors,
-    fill_checkout,
-    input_value,
-    sendy_calls,
-    text,
-    tr,
-    url,
-)
-from conftest import FLORA, PHONE, TIGRIS
 from flask_babel import force_locale
+from helpers.app import FLORA, PHONE, TIGRIS
+from helpers.checkout import SEND_OTP_PATH, add_to_cart, enter_code, fill_checkout, sendy_calls, url
+from helpers.messages import NOT_A_NUMBER
+from helpers.pages import BABEL_LOCALES, field_errors, input_value, text, tr
 
 from storefront.forms import PHONE_MESSAGES
 from storefront.services.phone import PhoneError, display_phone, normalize_phone
@@ -37,7 +27,6 @@ ACCEPTED = [
 ]
 NOT_MOBILE = "This is not a mobile number. Enter a mobile like 0770 123 4567."
 NOT_IRAQI = "Enter an Iraqi mobile number (starting with 07 or +964 7)."
-NOT_A_NUMBER = "Enter a mobile number like 0770 123 4567."
 EMPTY = "Enter your mobile number."
 KINDS = {EMPTY: "empty", NOT_A_NUMBER: "format", NOT_IRAQI: "not_iraqi", NOT_MOBILE: "not_mobile"}
 REJECTED = [

@@ -7,10 +7,11 @@ import re
 
 import pytest
 from flask import Flask
+from helpers.app import FLORA, PHONE
+from helpers.checkout import submit
 
 from storefront import create_app
 from storefront.config import ConfigError
-from tests.conftest import FLORA, PHONE, submit
 
 KEYS = json.dumps({"flora-baghdad": "flora01.sk_sandbox_flora_3f9c2b7e1d"})
 SECRET = "k" * 48
