@@ -10,12 +10,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from storefront.sendy.sandbox import Sandbox
 
-from .app import PHONE
+from .app import FLORA, HONEY, PHONE, TIGRIS
 from .pages import badge, text
 
 ORIGIN = "http://localhost"
@@ -34,6 +35,21 @@ DETAILS = {
     "address": "شارع ٥٢، قرب جامع الكرادة",
     "notes": "بطاقة: عيد ميلاد سعيد",
 }
+
+#: A product in stock, and its price, in each demo store the checkout tests order from.
+SKU = {FLORA: "FLR-ROSE-12", TIGRIS: "TGR-CHG-20W", HONEY: "EHN-NUT-MIX"}
+PRICE = {FLORA: 35000, TIGRIS: 15000, HONEY: 20000}
+#: (store, language prefix in the URL, language of the page) of the checkout in every language of two stores.
+LANGS = [
+    pytest.param(FLORA, None, "ar", id="flora-ar"),
+    pytest.param(FLORA, "en", "en", id="flora-en"),
+    pytest.param(TIGRIS, None, "en", id="tigris-en"),
+    pytest.param(TIGRIS, "ar", "ar", id="tigris-ar"),
+]
+#: The same, each store in its own language only.
+TWO_LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(TIGRIS, None, "en", id="en")]
+#: The Arabic-first store in both its languages.
+FLORA_LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(FLORA, "en", "en", id="en")]
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -12,6 +12,10 @@ MAYBE_PLACED = ("Your order was most likely placed already, but we couldn't conf
                 "contact you to confirm it; to be sure, message the store on WhatsApp before ordering again.")
 
 # -- what the shopper typed -------------------------------------------------------------------
+#: The delivery form's fields and their labels.
+FIELDS = {"name": "Full name", "phone": "Mobile phone", "province": "Governorate", "area": "Area",
+          "address": "Address details / nearest landmark", "notes": "Note for the store (optional)"}
+WRONG_AREA = "This area is not in the chosen governorate. Choose your area again."
 WRONG_CODE = "That code is wrong or has expired. Check it, or ask for a new code."
 TOO_MANY_WRONG = "Too many wrong codes. Ask for a new code."
 NOT_A_NUMBER = "Enter a mobile number like 0770 123 4567."
