@@ -18,6 +18,13 @@ from helpers.servers import redis_server
 from storefront.sendy.sandbox import Sandbox
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A browser test is a slow one too (``make test-fast`` runs ``-m "not slow"``)."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
     """A fresh sandbox with the demo seed (codes not printed)."""

@@ -108,6 +108,7 @@ def test_cacheable_arguments_on_pages_that_do_not_read_them_are_404(site: FlaskC
     html_of(site, f"/{BIG}{url}", 404)
 
 
+@pytest.mark.slow
 def test_no_made_up_url_grows_the_page_cache(shop: tuple[FlaskClient, Flask, Sandbox]) -> None:
     client, app, _ = shop
     pages = app.extensions["page_cache"].pages
@@ -133,6 +134,7 @@ def test_sorting_by_price_keeps_out_of_stock_products_last(site: FlaskClient) ->
     assert '<input type="hidden" name="sort" value="price-desc">' in body
 
 
+@pytest.mark.slow
 def test_a_big_store_sorts_every_page(shop: tuple[FlaskClient, Flask, Sandbox]) -> None:
     client, app, sandbox = shop
     store = parse_store(sandbox.state.stores[BIG].public_view())

@@ -93,6 +93,7 @@ def test_store_without_key_offers_whatsapp(app, client, sandbox, url_lang, lang)
 
 
 # -- the API key stays on the server ---------------------------------------------------------------
+@pytest.mark.slow
 def test_api_key_never_leaves_the_server(app, sandbox, caplog, monkeypatch):
     clock = install_clock(monkeypatch, sandbox)
     caplog.set_level(logging.DEBUG)

@@ -556,6 +556,7 @@ def test_may_be_placed_is_kept_on_the_server_not_in_the_dropped_cookie(app, clie
     assert len(sandbox.orders) == 1
 
 
+@pytest.mark.slow
 def test_page_traffic_never_evicts_what_the_checkout_keeps(app, client, sandbox) -> None:
     base = url(FLORA, "en")
     start_checkout(client, base, ROSES)

@@ -383,6 +383,7 @@ def test_oversized_sources_are_cut_off(images_app: Flask, sandbox: Sandbox, orig
         assert_placeholder(fetch_image(images_app, source))
 
 
+@pytest.mark.slow
 def test_a_slow_source_times_out_to_the_placeholder(images_app: Flask, sandbox: Sandbox, origin: Origin) -> None:
     def slow(handler: BaseHTTPRequestHandler) -> None:
         time.sleep(2)
@@ -576,6 +577,7 @@ def test_the_disk_cache_stays_under_its_cap_least_recently_used_first(tmp_path: 
     assert kept == ["00aaaa.jpg", "03aaaa.jpg", "04aaaa.jpg", "05aaaa.jpg"]
 
 
+@pytest.mark.slow
 def test_the_endpoint_respects_the_cache_cap(tmp_path: Path, sandbox: Sandbox, origin: Origin) -> None:
     app = make_app(tmp_path, sandbox, IMAGE_HOSTS=origin.host, IMAGE_CACHE_MB="1")
     big = Image.effect_noise((1800, 1200), 90).convert("RGB")

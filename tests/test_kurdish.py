@@ -309,6 +309,7 @@ def test_a_whole_checkout_in_kurdish_with_javascript(page: Any, served: tuple[st
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
+@pytest.mark.slow
 def test_every_string_in_the_code_is_in_the_template_catalog() -> None:
     """What the templates and the code ask for is in messages.pot (so the test above sees it)."""
     from babel.messages.extract import extract_from_dir

@@ -385,6 +385,7 @@ def test_after_a_restart_without_redis_the_order_comes_back_from_sendy(sandbox):
     after.extensions["sendy"].close()
 
 
+@pytest.mark.slow
 def test_after_a_restart_with_redis_the_link_and_the_receipt_survive(sandbox, redis_url):
     import redis
 

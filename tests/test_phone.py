@@ -171,6 +171,7 @@ def test_phone_errors_carry_a_kind_without_any_request(typed: str, kind: str) ->
     assert str(caught.value) == kind
 
 
+@pytest.mark.slow
 def test_the_phone_service_does_not_import_the_forms() -> None:
     code = "import sys, storefront.services.phone; print('storefront.forms' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

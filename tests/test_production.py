@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cr3t-" + "x" * 40
 METRICS_TOKEN = "scrape-" + "m" * 24
 _addresses = itertools.count(1)
-pytestmark = pytest.mark.skipif(not shutil.which("redis-server"),
-                                reason="redis-server not installed (make test installs it)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not shutil.which("redis-server"),
+                                                   reason="redis-server not installed (make test installs it)")]
 
 
 def _wait(url: str, seconds: float = 20) -> None:

@@ -440,6 +440,7 @@ def _wire(phone: str) -> str:
     return "964" + phone.replace(" ", "")[1:]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("warm", CACHES)
 def test_real_read_timeout_on_a_catalog_page(real, warm):
     """Sendy takes 1 s against our 0.5 s: the stale copy, else a 503 — in a bounded time."""
@@ -463,6 +464,7 @@ def test_real_read_timeout_on_a_catalog_page(real, warm):
         assert_friendly_503(app, response, "ar", where)
 
 
+@pytest.mark.slow
 def test_real_read_timeout_on_send_code(real):
     """The code request times out for real: the form again, everything kept, a message."""
     app, client, sandbox = real
@@ -477,6 +479,7 @@ def test_real_read_timeout_on_send_code(real):
     assert_cart_intact(app, client, sandbox, CHECKOUT, where)
 
 
+@pytest.mark.slow
 def test_real_read_timeout_on_the_order_then_one_order(real):
     """The order times out for real while Sendy still places it; the retry: still one order."""
     app, client, sandbox = real
@@ -504,6 +507,7 @@ def test_real_read_timeout_on_the_order_then_one_order(real):
     assert len(mine) == 1, f"{len(mine)} orders for one checkout"
 
 
+@pytest.mark.slow
 def test_slow_sendy_is_just_slow(patient):
     """Sendy answering in 2 s (inside a page's 3 s budget) or an order in 3 s (under the 5 s
     timeout): the pages work, only slowly. A catalog answer slower than the budget: a friendly
@@ -537,6 +541,7 @@ def test_slow_sendy_is_just_slow(patient):
     assert len(sandbox.orders) == before + 1
 
 
+@pytest.mark.slow
 def test_connection_really_refused():
     """Nothing listens where Sendy should be: friendly 503 pages, quickly, never a 500."""
     sandbox = Sandbox()
@@ -556,6 +561,7 @@ def test_connection_really_refused():
 
 
 # -- the whole matrix once more, against every endpoint at once ----------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("failure", FAILURES)
 def test_everything_fails_at_once(app, client, sandbox, failure):
     """Every Sendy endpoint failing together (warm cache): pages up, checkout says so, one order later."""

@@ -37,6 +37,8 @@ from helpers.servers import serve_wsgi, stop
 from storefront import create_app
 from storefront.sendy.sandbox import Sandbox
 
+pytestmark = pytest.mark.slow  # a minute of traffic
+
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
 FAIL_RATE = float(os.environ.get("SOAK_FAIL_RATE", "0.01"))
 SHOPPERS = 4
