@@ -7,7 +7,7 @@ MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve bench audit venv test-tools translations photos extract chromium redis wrk audit-tools lint clean
+.PHONY: run test test-fast serve bench audit venv test-tools translations photos extract chromium redis wrk audit-tools lint clean
 
 run: venv translations photos
 	@echo "Demo stores: http://$(HOST):$(PORT)/  (e.g. http://$(HOST):$(PORT)/flora-baghdad/)"
@@ -15,6 +15,11 @@ run: venv translations photos
 
 test: test-tools translations photos chromium redis lint
 	$(BIN)/python -m pytest
+
+# The inner loop (about a minute): everything but the tests marked `slow` (Chromium, the soak,
+# gunicorn on Redis, real timeouts, bursts of requests). `make test` still runs them all.
+test-fast: test-tools translations photos redis
+	$(BIN)/python -m pytest -m "not slow"
 
 # Two stamps, each installed once (again when pyproject.toml changes): the app alone for
 # `make run`/`make serve`, and the app with the test tools (pytest, Playwright, ruff, mypy).

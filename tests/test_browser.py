@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from resilience_helpers import serve_wsgi, stop
+from helpers.servers import serve_wsgi, stop
 
 from storefront import create_app
 from storefront.sendy.sandbox import Sandbox

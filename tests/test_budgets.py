@@ -13,19 +13,20 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from checkout_helpers import (
+from helpers.app import FLORA, PHONE, TIGRIS, make_app
+from helpers.checkout import (
     DETAILS,
     SEND_OTP_PATH,
     add_to_cart,
+    csrf_token,
     enter_code,
-    install_clock,
     sendy_calls,
     start_checkout,
-    text,
     url,
 )
-from conftest import FLORA, PHONE, TIGRIS, csrf_token, make_app
-from resilience_helpers import at_once
+from helpers.clock import install_clock
+from helpers.pages import text
+from helpers.servers import at_once
 
 from storefront.sendy.sandbox import Sandbox
 

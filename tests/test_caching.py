@@ -8,9 +8,10 @@ import logging
 import re
 
 import pytest
-from conftest import FLORA, TIGRIS
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.app import FLORA, TIGRIS
+from helpers.pages import html_of
 
 from storefront.extensions import cache
 from storefront.sendy import SendyUnavailable
@@ -40,43 +41,37 @@ def text_of(body: str, tag: str) -> str:
     return re.sub(r"<[^>]+>", "", match.group(1)).strip()
 
 
-def page(client: FlaskClient, url: str, status: int = 200) -> str:
-    response = client.get(url)
-    assert response.status_code == status, (url, response.status_code)
-    return response.get_data(as_text=True)
-
-
 def test_one_sendy_call_serves_many_page_views(client: FlaskClient, sandbox: Sandbox) -> None:
     for url in (f"/{FLORA}/", f"/{FLORA}/p/FLR-ROSE-12", f"/{FLORA}/en/faq", f"/{FLORA}/about",
                 f"/{FLORA}/sitemap.xml", f"/{FLORA}/?q=ورد", f"/{FLORA}/"):
-        page(client, url)
+        html_of(client, url)
     assert sendy_calls(sandbox, STOREFRONT.format(FLORA)) == 1
 
 
 def test_stores_are_cached_separately(client: FlaskClient, sandbox: Sandbox) -> None:
-    page(client, f"/{FLORA}/")
-    page(client, f"/{TIGRIS}/")
-    page(client, f"/{TIGRIS}/ar/")
+    html_of(client, f"/{FLORA}/")
+    html_of(client, f"/{TIGRIS}/")
+    html_of(client, f"/{TIGRIS}/ar/")
     assert sendy_calls(sandbox, STOREFRONT.format(FLORA)) == 1
     assert sendy_calls(sandbox, STOREFRONT.format(TIGRIS)) == 1
 
 
 def test_forgetting_a_store_shows_its_changes(app: Flask, client: FlaskClient, sandbox: Sandbox) -> None:
-    page(client, f"/{FLORA}/")
+    html_of(client, f"/{FLORA}/")
     sandbox.state.stores[FLORA].storefront["name"] = "فلورا الكرادة"
-    assert "فلورا بغداد" in page(client, f"/{FLORA}/")  # still the cached copy
+    assert "فلورا بغداد" in html_of(client, f"/{FLORA}/")  # still the cached copy
     forget(app, FLORA)
-    assert text_of(page(client, f"/{FLORA}/"), "h1") == "فلورا الكرادة"
+    assert text_of(html_of(client, f"/{FLORA}/"), "h1") == "فلورا الكرادة"
     assert sendy_calls(sandbox, STOREFRONT.format(FLORA)) == 2
 
 
 def test_last_good_copy_is_served_when_sendy_fails(app: Flask, client: FlaskClient, sandbox: Sandbox,
                                                    caplog: pytest.LogCaptureFixture) -> None:
-    page(client, f"/{FLORA}/p/FLR-ROSE-12")
+    html_of(client, f"/{FLORA}/p/FLR-ROSE-12")
     forget(app, FLORA)
     sandbox.faults.add("storefront", "status", status=500)
     with caplog.at_level(logging.WARNING, logger="storefront"):
-        body = page(client, f"/{FLORA}/p/FLR-ROSE-12")
+        body = html_of(client, f"/{FLORA}/p/FLR-ROSE-12")
     assert "باقة 12 وردة جوري حمراء" in body and "فلورا بغداد" in body
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name.startswith("storefront")]
     assert any("store:flora-baghdad" in r.getMessage() and "last good copy" in r.getMessage() for r in warnings)
@@ -86,45 +81,45 @@ def test_last_good_copy_is_served_when_sendy_fails(app: Flask, client: FlaskClie
 @pytest.mark.parametrize("fault", ["timeout", "connect", "malformed", "bad_shape"])
 def test_last_good_copy_survives_every_kind_of_outage(app: Flask, client: FlaskClient, sandbox: Sandbox,
                                                       fault: str) -> None:
-    page(client, f"/{TIGRIS}/")
+    html_of(client, f"/{TIGRIS}/")
     forget(app, TIGRIS)
     sandbox.faults.add("storefront", fault)
-    assert "Tigris Tech" in page(client, f"/{TIGRIS}/faq")
+    assert "Tigris Tech" in html_of(client, f"/{TIGRIS}/faq")
 
 
 def test_after_an_outage_the_next_refresh_reads_sendy_again(app: Flask, client: FlaskClient,
                                                             sandbox: Sandbox) -> None:
-    page(client, f"/{FLORA}/about")
+    html_of(client, f"/{FLORA}/about")
     forget(app, FLORA)
     sandbox.faults.add("storefront", "status", times=3, status=503)  # one page view's worth of attempts
-    assert text_of(page(client, f"/{FLORA}/about"), "h1") == "فلورا بغداد"  # the last good copy
+    assert text_of(html_of(client, f"/{FLORA}/about"), "h1") == "فلورا بغداد"  # the last good copy
     sandbox.state.stores[FLORA].storefront["name"] = "فلورا الجديدة"
     forget(app, FLORA)
-    assert text_of(page(client, f"/{FLORA}/about"), "h1") == "فلورا الجديدة"  # Sendy is back
+    assert text_of(html_of(client, f"/{FLORA}/about"), "h1") == "فلورا الجديدة"  # Sendy is back
 
 
 def test_nothing_cached_and_sendy_down_is_503_and_logged(client: FlaskClient, sandbox: Sandbox,
                                                          caplog: pytest.LogCaptureFixture) -> None:
     sandbox.faults.add("storefront", "status", status=500)
     with caplog.at_level(logging.ERROR, logger="storefront"):
-        page(client, f"/{FLORA}/", status=503)
+        html_of(client, f"/{FLORA}/", status=503)
     assert any("store:flora-baghdad" in r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
 
 
 def test_unpublished_store_drops_its_stale_copy(app: Flask, client: FlaskClient, sandbox: Sandbox) -> None:
-    page(client, f"/{FLORA}/")
+    html_of(client, f"/{FLORA}/")
     sandbox.state.stores[FLORA].published = False
     forget(app, FLORA)
-    page(client, f"/{FLORA}/", status=404)
+    html_of(client, f"/{FLORA}/", status=404)
     with app.app_context():
         invalidate(f"store:{FLORA}")  # the short-lived "not found" is gone too
     sandbox.faults.add("storefront", "status", status=500)
-    page(client, f"/{FLORA}/", status=503)  # an outage does not bring the unpublished store back
+    html_of(client, f"/{FLORA}/", status=503)  # an outage does not bring the unpublished store back
 
 
 def test_unknown_stores_are_remembered_briefly(client: FlaskClient, sandbox: Sandbox) -> None:
     for _ in range(3):
-        page(client, "/no-such-store/", status=404)
+        html_of(client, "/no-such-store/", status=404)
     assert sendy_calls(sandbox, STOREFRONT.format("no-such-store")) == 1
 
 

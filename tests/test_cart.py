@@ -1,4 +1,5 @@
-"""The cart, driven like a browser: add from a product page, change, remove, totals, limits."""
+"""The cart, driven like a browser: add from a product page, change, remove, totals, limits,
+the −/+ steppers and the header badge, whatever a hostile shopper posts."""
 
 from __future__ import annotations
 
@@ -7,24 +8,13 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
-from checkout_helpers import (
-    ORDER_PATH,
-    add_to_cart,
-    badge,
-    cart_badge,
-    cart_items,
-    flashes,
-    iqd,
-    ntr,
-    place_order,
-    sendy_calls,
-    text,
-    tr,
-    update_cart,
-    url,
-)
-from conftest import FLORA, HONEY, TIGRIS
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers.app import FLORA, HONEY, TIGRIS
+from helpers.checkout import ORDER_PATH, add_to_cart, cart_badge, cart_items, place_order, sendy_calls, update_cart, url
+from helpers.pages import badge, body_of, flashes, iqd, ntr, text, tr
 
+from storefront.sendy.sandbox import Sandbox
 from storefront.services import caches, catalog
 
 #: (store, URL language, page language, a product SKU, its price, a second SKU, its price)
@@ -38,6 +28,7 @@ PAGES = [
     pytest.param(TIGRIS, None, "en", id="tigris-en"),
     pytest.param(TIGRIS, "ar", "ar", id="tigris-ar"),
 ]
+ROSES, SUNFLOWERS = "FLR-ROSE-12", "FLR-SUNF-07"  # 35,000 and 30,000 IQD
 
 
 def _product_name(app, slug: str, sku: str) -> str:
@@ -365,9 +356,97 @@ def test_minus_and_plus_start_from_the_number_typed(app, client):
     base = url(FLORA)
     add_to_cart(client, base, "FLR-ROSE-12", "1")
     submit_data = {"sku": "FLR-ROSE-12", "action": "inc", "quantity": "٥"}
-    from checkout_helpers import submit
+    from helpers.checkout import submit
 
     submit(client, f"{base}/cart", f"{base}/cart/update", submit_data)  # typed 5, then pressed +
     assert cart_items(app, client, FLORA) == {"FLR-ROSE-12": 6}
     submit(client, f"{base}/cart", f"{base}/cart/update", {**submit_data, "action": "dec", "quantity": "abc"})
     assert cart_items(app, client, FLORA) == {"FLR-ROSE-12": 5}  # nothing usable typed: from what it was
+
+
+# -- the cart's −/+ and the line fragment, the badge and its cookie ----------------------------------
+@pytest.mark.parametrize("line", ["1#x", "javascript:alert(1)", "١", "123", "1\r\nSet-Cookie: x=1", "-1", "0x1",
+                                  "//evil.example", "²"])
+def test_a_hostile_line_number_never_shapes_the_redirect(client: FlaskClient, line: str) -> None:
+    base = url(FLORA, "en")
+    add_to_cart(client, base, ROSES)
+    response = update_cart(client, base, ROSES, action="inc", line=line)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"{base}/cart"
+    assert "Set-Cookie: x" not in str(response.headers)
+
+
+def test_steppers_stay_within_1_and_99_and_never_create_lines(app: Flask, client: FlaskClient) -> None:
+    base = url(FLORA, "en")
+    add_to_cart(client, base, ROSES)
+    response = update_cart(client, base, ROSES, action="dec", line="1")
+    assert response.headers["Location"] == f"{base}/cart#l-1"
+    assert cart_items(app, client, FLORA) == {ROSES: 1}  # − on 1 does not remove the line
+    update_cart(client, base, ROSES, "99")
+    update_cart(client, base, ROSES, action="inc", line="1")
+    assert cart_items(app, client, FLORA) == {ROSES: 99}
+    update_cart(client, base, SUNFLOWERS, action="inc", line="2")  # not in the cart: nothing added
+    update_cart(client, base, "FLR-NOPE", action="inc")
+    assert cart_items(app, client, FLORA) == {ROSES: 99}
+    page = text(client.get(f"{base}/cart"))
+    assert badge(client.get(f"{base}/cart")) == "99"
+    assert re.search(r'value="inc" class="step-btn"[^>]*disabled', page)
+
+
+def test_steppers_without_a_csrf_token_change_nothing(app: Flask, client: FlaskClient) -> None:
+    base = url(FLORA, "en")
+    add_to_cart(client, base, ROSES)
+    forged = client.post(f"{base}/cart/update", data={"sku": ROSES, "action": "inc", "line": "1"},
+                         headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 400
+    assert cart_items(app, client, FLORA) == {ROSES: 1}
+
+
+def test_the_badge_and_its_cookie_drop_lines_that_sold_out_or_vanished(app: Flask, client: FlaskClient,
+                                                                       sandbox: Sandbox) -> None:
+    base = url(TIGRIS)
+    add_to_cart(client, base, "TGR-CHG-20W", "3")
+    add_to_cart(client, base, "NOT-A-SKU")  # refused, never counted
+    assert badge(client.get(f"{base}/cart")) == "3"
+    next(p for p in sandbox.state.stores[TIGRIS].storefront["products"]
+         if p["sku"] == "TGR-CHG-20W")["inStock"] = False
+    with app.app_context():
+        caches.forget_store(TIGRIS)
+    page = client.get(f"{base}/cart")
+    assert '<span class="badge">' not in body_of(page)  # nothing orderable: no number
+    assert any(c.startswith("sf_cart=;") and "Expires=Thu, 01 Jan 1970" in c
+               for c in page.headers.getlist("Set-Cookie"))  # the shared pages' script shows no number either
+    # pressing + on the sold-out line (crafted: the page hides the stepper) does not make it count
+    update_cart(client, base, "TGR-CHG-20W", action="inc", line="1")
+    assert '<span class="badge">' not in body_of(client.get(f"{base}/cart"))
+    json_add = client.post(f"{base}/cart/add", data={"sku": "TGR-CHG-20W"},
+                           headers={"Origin": "http://localhost", "Accept": "application/json"})
+    assert json_add.get_json().get("go") and "count" not in json_add.get_json()
+
+
+# -- quantities in digits a shopper never types ------------------------------------------------------
+@pytest.mark.parametrize("foreign", ["²", "①", "３"])
+def test_adding_with_an_odd_quantity_adds_one(app: Flask, client: FlaskClient, foreign: str) -> None:
+    base = url(FLORA)
+    response = add_to_cart(client, base, ROSES, foreign)  # was a 500: isdigit() said yes, int() said no
+
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{base}/cart")
+    assert cart_items(app, client, FLORA) == {ROSES: 1}
+    page = client.get(f"{base}/cart")
+    assert page.status_code == 200
+    assert flashes(page)[0][0] == "success"
+
+
+@pytest.mark.parametrize("foreign", ["²", "①", "３", "²²"])
+def test_updating_to_an_odd_quantity_is_refused(app: Flask, client: FlaskClient, foreign: str) -> None:
+    base = url(FLORA)
+    add_to_cart(client, base, ROSES, "2")
+
+    response = update_cart(client, base, ROSES, foreign)  # was a 500
+
+    assert response.status_code == 303
+    page = client.get(f"{base}/cart")
+    assert page.status_code == 200
+    assert ("error", tr(app, "ar", "Choose a quantity from 1 to %(max)d.", max=99)) in flashes(page)
+    assert cart_items(app, client, FLORA) == {ROSES: 2}

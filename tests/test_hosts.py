@@ -6,9 +6,11 @@ import re
 
 import pytest
 from flask import Flask
+from helpers.app import FLORA, TIGRIS, make_app
+from helpers.pages import body_of
 
 from storefront import create_app
-from tests.conftest import FLORA, TIGRIS
+from storefront.sendy.sandbox import Sandbox
 
 DOMAINS = '{"flora.example": "flora-baghdad", "www.flora.example": "flora-baghdad"}'
 
@@ -235,3 +237,16 @@ def test_production_with_only_store_domains_serves_only_them(sandbox) -> None:
     assert response.status_code == 200
     assert _head_links(response.get_data(as_text=True))[0] == "https://flora.example/"
     app.extensions["sendy"].close()
+
+
+
+# -- a hostile Host or X-Forwarded-Host --------------------------------------------------------------
+def test_a_hostile_host_or_forwarded_host_is_refused_when_hosts_are_configured(sandbox: Sandbox) -> None:
+    app = make_app(sandbox, PLATFORM_HOST="shops.example.com", TRUSTED_PROXIES="1")
+    client = app.test_client()
+    assert client.get(f"/{FLORA}/", headers={"Host": "evil.example"}).status_code == 404
+    forwarded = client.get(f"/{FLORA}/", headers={"Host": "shops.example.com", "X-Forwarded-Host": "evil.example"})
+    assert forwarded.status_code == 404 and "evil.example" not in body_of(forwarded)
+    odd_scheme = client.get(f"/{FLORA}/", headers={"Host": "shops.example.com", "X-Forwarded-Proto": "javascript"})
+    assert odd_scheme.status_code == 200 and "javascript://" not in body_of(odd_scheme)
+    assert 'href="http://shops.example.com/flora-baghdad/"' in body_of(odd_scheme)

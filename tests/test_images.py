@@ -22,9 +22,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import FLORA
-from conftest import make_app as storefront_app
 from flask import Flask
+from helpers.app import FLORA
+from helpers.app import make_app as storefront_app
 from PIL import Image
 
 from storefront.config import ConfigError, load_settings
@@ -383,6 +383,7 @@ def test_oversized_sources_are_cut_off(images_app: Flask, sandbox: Sandbox, orig
         assert_placeholder(fetch_image(images_app, source))
 
 
+@pytest.mark.slow
 def test_a_slow_source_times_out_to_the_placeholder(images_app: Flask, sandbox: Sandbox, origin: Origin) -> None:
     def slow(handler: BaseHTTPRequestHandler) -> None:
         time.sleep(2)
@@ -576,6 +577,7 @@ def test_the_disk_cache_stays_under_its_cap_least_recently_used_first(tmp_path: 
     assert kept == ["00aaaa.jpg", "03aaaa.jpg", "04aaaa.jpg", "05aaaa.jpg"]
 
 
+@pytest.mark.slow
 def test_the_endpoint_respects_the_cache_cap(tmp_path: Path, sandbox: Sandbox, origin: Origin) -> None:
     app = make_app(tmp_path, sandbox, IMAGE_HOSTS=origin.host, IMAGE_CACHE_MB="1")
     big = Image.effect_noise((1800, 1200), 90).convert("RGB")
@@ -718,7 +720,7 @@ def test_images_of_a_store_on_its_own_domain_are_served_there(tmp_path: Path, sa
 def test_a_browser_picks_avif_at_the_width_its_screen_needs(tmp_path: Path, sandbox: Sandbox) -> None:
     """Format choice by the browser's Accept: Chromium takes the AVIF source, at 2x a 360 px phone."""
     playwright = pytest.importorskip("playwright.sync_api")
-    from resilience_helpers import serve_wsgi, stop
+    from helpers.servers import serve_wsgi, stop
 
     app = make_app(tmp_path, sandbox)
     server, base = serve_wsgi(app, "storefront-images-http")

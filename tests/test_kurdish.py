@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
-from checkout_helpers import add_to_cart, enter_code, fill_checkout, iqd, text
-from conftest import FLORA, TIGRIS, make_app
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, format_timedelta, gettext, ngettext
+from helpers.app import FLORA, TIGRIS, make_app
+from helpers.checkout import add_to_cart, enter_code, fill_checkout
+from helpers.pages import iqd, text
 
 from storefront.sendy.models import language_code
 from storefront.sendy.sandbox import Sandbox
@@ -308,6 +309,7 @@ def test_a_whole_checkout_in_kurdish_with_javascript(page: Any, served: tuple[st
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
+@pytest.mark.slow
 def test_every_string_in_the_code_is_in_the_template_catalog() -> None:
     """What the templates and the code ask for is in messages.pot (so the test above sees it)."""
     from babel.messages.extract import extract_from_dir

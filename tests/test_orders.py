@@ -6,23 +6,14 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from checkout_helpers import (
-    enter_code,
-    iqd,
-    place_order,
-    start_checkout,
-    text,
-    tr,
-    url,
-)
-from conftest import FLORA, PHONE, TIGRIS, make_app
 from flask import Flask
-from resilience_helpers import assert_sane, redis_server
+from helpers.app import FLORA, PHONE, TIGRIS, make_app
+from helpers.checkout import enter_code, place_order, start_checkout, url
+from helpers.pages import assert_sane, iqd, text, tr
 
 from storefront.extensions import cache
 from storefront.runtime.state import state
@@ -391,13 +382,7 @@ def test_after_a_restart_without_redis_the_order_comes_back_from_sendy(sandbox):
     after.extensions["sendy"].close()
 
 
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """A throwaway redis-server on a free port."""
-    with redis_server() as url:
-        yield url
-
-
+@pytest.mark.slow
 def test_after_a_restart_with_redis_the_link_and_the_receipt_survive(sandbox, redis_url):
     import redis
 

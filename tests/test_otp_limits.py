@@ -1,4 +1,5 @@
-"""One-time-code limits: each one a translated message, never a 500, and the cart kept.
+"""One-time-code limits: each one a translated message, never a 500, and the cart kept; and each
+holds against a burst of requests released at once (threads, in one process).
 
 Time is moved forward with the ``clock`` fixture (limiter, checkout and sandbox clocks)
 instead of sleeping.
@@ -6,28 +7,32 @@ instead of sleeping.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
-from checkout_helpers import (
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers.app import FLORA, PHONE, TIGRIS
+from helpers.checkout import (
     ORDER_PATH,
     SEND_OTP_PATH,
-    Clock,
     add_to_cart,
-    alert,
     cart_items,
+    csrf_token,
     enter_code,
-    field_errors,
     fill_checkout,
-    flashes,
-    install_clock,
     resend_code,
     sendy_calls,
     start_checkout,
-    text,
-    tr,
-    tr_parts,
     url,
 )
-from conftest import FLORA, PHONE, TIGRIS
+from helpers.clock import install_clock
+from helpers.messages import TOO_MANY_WRONG, WRONG_CODE
+from helpers.pages import alert, field_errors, flashes, text, tr, tr_parts
+from helpers.servers import at_once
+
+from storefront.runtime.clock import Clock
 
 SKU = {FLORA: "FLR-ROSE-12", TIGRIS: "TGR-CHG-20W"}
 LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(TIGRIS, None, "en", id="en"),
@@ -35,8 +40,8 @@ LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(TIGRIS, None, "e
 COOLDOWN = "Please wait before asking for another code. You can ask again %(when)s."
 PHONE_LIMIT = "Too many codes were sent to this number. Try again %(when)s."
 IP_LIMIT = "Too many codes were requested from this connection. Try again %(when)s."
-WRONG_CODE = "That code is wrong or has expired. Check it, or ask for a new code."
-TOO_MANY_WRONG = "Too many wrong codes. Ask for a new code."
+BURST = 16
+ROSES, SUNFLOWERS = "FLR-ROSE-12", "FLR-SUNF-07"  # 35,000 and 30,000 IQD
 
 
 @pytest.fixture
@@ -248,3 +253,75 @@ def test_sendy_refusing_a_resend(app, client, sandbox, clock):
     assert cart_items(app, client, TIGRIS) == {SKU[TIGRIS]: 1}
     # the code sent before still works
     assert enter_code(client, base, sandbox.last_otp(PHONE)).status_code == 303
+
+
+def _ready_to_send(app: Flask, base: str, phone: str = PHONE) -> tuple[FlaskClient, Callable[[], Any]]:
+    """A shopper with a cart on the filled delivery form, ready to press "Continue"."""
+    client = app.test_client()
+    add_to_cart(client, base, ROSES)
+    token = csrf_token(client, f"{base}/checkout")
+    from helpers.checkout import DETAILS
+
+    data = {**DETAILS, "phone": phone, "action": "continue", "csrf_token": token}
+    return client, lambda: client.post(f"{base}/checkout", data=data)
+
+
+# -- bursts: each limit takes its slot before Sendy is called (threads released together) ------------
+def test_a_burst_of_checkouts_for_one_phone_sends_one_code(app, sandbox) -> None:
+    base = url(FLORA, "en")
+    shoppers = [_ready_to_send(app, base) for _ in range(BURST)]
+
+    responses = at_once([press for _, press in shoppers])
+
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 1  # was 16: the cooldown allows one
+    assert sorted(r.status_code for r in responses) == [303] + [429] * (BURST - 1)
+    refused = [r for r in responses if r.status_code == 429]
+    assert all("Please wait before asking for another code" in field_errors(r)["phone"] for r in refused)
+
+
+def test_a_burst_from_one_connection_sends_ten_codes(app, sandbox) -> None:
+    base = url(FLORA, "en")
+    shoppers = [_ready_to_send(app, base, phone=f"0770{100 + i:03d}4567") for i in range(BURST)]
+
+    responses = at_once([press for _, press in shoppers])
+
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 10  # was 16: 10 per hour per connection
+    assert sum(r.status_code == 303 for r in responses) == 10
+    refused = [r for r in responses if r.status_code == 429]
+    assert len(refused) == BURST - 10
+    assert all("Too many codes were requested from this connection" in field_errors(r)["phone"] for r in refused)
+
+
+def test_a_send_sendy_refused_gives_its_cooldown_back(app, client, sandbox) -> None:
+    base = url(FLORA, "en")
+    add_to_cart(client, base, ROSES)
+    sandbox.faults.add("send_otp", "status", times=1, status=503)
+    assert fill_checkout(client, base).status_code == 400
+    assert fill_checkout(client, base).status_code == 303  # asked again at once: sent
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 2
+
+
+def test_wrong_codes_are_counted_per_phone_not_per_session(app, sandbox, monkeypatch) -> None:
+    """Three sessions for one phone share the five tries at the live code, guessing at once."""
+    clock = install_clock(monkeypatch, sandbox)
+    base = url(FLORA, "en")
+    sessions = []
+    for _ in range(3):
+        shopper = app.test_client()
+        start_checkout(shopper, base, ROSES)
+        sessions.append(shopper)
+        clock.advance(61)
+    live = sandbox.last_otp(PHONE)
+    wrong = "000000" if live != "000000" else "111111"
+    before = sendy_calls(sandbox, ORDER_PATH)
+
+    def guesses(shopper: FlaskClient) -> Callable[[], list[str]]:
+        return lambda: [field_errors(enter_code(shopper, base, wrong))["code"] for _ in range(3)]
+
+    shown = [m for ms in at_once([guesses(s) for s in sessions]) for m in ms]
+
+    assert sendy_calls(sandbox, ORDER_PATH) - before == 5  # was 9: five tries per code sent
+    assert shown.count(tr(app, "en", WRONG_CODE)) == 5
+    assert shown.count(tr(app, "en", TOO_MANY_WRONG)) == 4
+    response = enter_code(sessions[0], base, live)  # the right code is refused too now
+    assert field_errors(response)["code"] == tr(app, "en", TOO_MANY_WRONG)

@@ -1,13 +1,17 @@
-"""Rendered catalog pages are cached briefly; search pages are not; invalidation drops them."""
+"""Rendered catalog pages are cached briefly; search pages are not; invalidation drops them;
+odd Accept-Encoding headers and made-up query parameters cannot poison or flood the cache."""
 
 from __future__ import annotations
 
+import gzip
 import random
 import string
 
+import pytest
+from helpers.app import FLORA
+
 from storefront.runtime import session as session_budget
 from storefront.services import caches
-from tests.conftest import FLORA
 
 
 def _storefront_calls(sandbox) -> int:
@@ -112,3 +116,33 @@ def test_private_pages_are_never_replayed(client) -> None:
     other = client.application.test_client()
     assert "FLR-ROSE-12" in client.get(f"/{FLORA}/cart").get_data(as_text=True)
     assert "FLR-ROSE-12" not in other.get(f"/{FLORA}/cart").get_data(as_text=True)
+
+
+
+# -- odd Accept-Encoding and made-up parameters ------------------------------------------------------
+@pytest.mark.parametrize(("poison", "victim", "expected"), [
+    ("gzip;q=abc", "", None),  # a malformed q: not an acceptable gzip
+    ("gzip, br;q=x", "gzip", "gzip"),
+    ("gzip;q=0", "gzip;q=0", None),  # q=0 means "not gzip"
+    ("br", "gzip, deflate", "gzip"),
+    ("gzip", "identity", None),
+])
+def test_accept_encoding_cannot_poison_the_page_cache(client, poison, victim, expected) -> None:
+    first = client.get(f"/{FLORA}/faq", headers={"Accept-Encoding": poison})
+    assert first.status_code == 200
+    response = client.get(f"/{FLORA}/faq", headers={"Accept-Encoding": victim})
+    assert response.headers.get("Content-Encoding") == expected
+    body = response.get_data()
+    html = gzip.decompress(body) if expected == "gzip" else body
+    assert b"<html" in html
+
+
+def test_only_real_variants_are_cached(app, client) -> None:
+    pages = app.extensions["page_cache"].pages
+    assert client.get(f"/{FLORA}/?category=nope").status_code == 404
+    assert client.get(f"/{FLORA}/?category=").status_code == 404
+    for query in ("fbclid=abc", "category=roses&category=roses", "utm_source=ig&x=1"):
+        client.get(f"/{FLORA}/?{query}")
+    assert not pages._cache  # nothing kept for made-up or repeated parameters
+    assert client.get(f"/{FLORA}/").status_code == 200
+    assert len(pages._cache) == 1

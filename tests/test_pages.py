@@ -1,5 +1,6 @@
 """Browsing a store as a shopper sees it: every page in both languages, prices, search,
-languages, errors, hostile merchant text, and the cache headers of shareable pages."""
+languages, errors, hostile merchant text, the cache headers of shareable pages, and the footer
+(contacts, social links, policies)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from babel.numbers import format_currency
-from conftest import FLORA, HIDDEN, HONEY, TIGRIS
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.app import FLORA, HIDDEN, HONEY, TIGRIS, make_app, tiny_store
+from helpers.pages import SCRIPT, anchors, body_of, card_skus, visible
 from werkzeug.test import TestResponse
 
 from storefront import create_app
 from storefront.sendy.sandbox import Sandbox
+from storefront.sendy.wire import SOCIAL_NETWORKS
 
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 AR_HTML = '<html lang="ar-IQ" dir="rtl">'
@@ -86,11 +89,6 @@ def text(body: str, tag: str) -> list[str]:
     """The visible text of every <tag> element (markup stripped, entities decoded)."""
     inner = re.findall(rf"<{tag}\b[^>]*>(.*?)</{tag}>", body, re.S)
     return [html.unescape(re.sub(r"<[^>]+>", "", x)).strip() for x in inner]
-
-
-def card_skus(body: str) -> list[str]:
-    """The SKUs of the product cards on a listing, in order."""
-    return re.findall(r'<li class="card">\s*<a href="[^"]*/p/([^"]+)"', body)
 
 
 def assert_inert(body: str) -> None:
@@ -620,3 +618,77 @@ def test_catalog_pages_stay_shareable_for_a_shopper_with_a_cart(client: FlaskCli
 def test_cart_page_is_private(client: FlaskClient) -> None:
     for url in (f"/{FLORA}/cart", f"/{TIGRIS}/ar/cart"):
         assert get(client, url).headers["Cache-Control"] == "private, no-store"
+
+
+
+# -- the footer's social links from merchant data ----------------------------------------------------
+def test_hostile_social_links_are_dropped_or_escaped(sandbox: Sandbox) -> None:
+    sandbox.add_store(tiny_store("social-shop", socialLinks={
+        "instagram": "https://instagram.com/" + SCRIPT, "facebook": "javascript:alert(1)",
+        "tiktok": "data:text/html,<script>alert(1)</script>", "snapchat": ["https://x.example"],
+        "telegram": " //evil.example/t", "website": "https://</script><script>alert(2)</script>",
+        "evilnet": "https://evil.example", "__proto__": "https://evil.example",
+        **{f"net{i}": "https://spam.example" for i in range(5000)},
+    }))
+    page = body_of(make_app(sandbox).test_client().get("/social-shop/"))
+    foot = page[page.index('<footer class="foot">'):]
+    hrefs = re.findall(r'<a href="([^"]*)" rel="noopener" target="_blank">', foot)
+    assert [html.unescape(h) for h in hrefs] == ["https://instagram.com/" + SCRIPT,
+                                                 "https://</script><script>alert(2)</script>"]
+    assert "<script>alert" not in page and "javascript:" not in page and "data:text" not in page
+    assert "evil.example" not in page and "spam.example" not in page
+    assert set(re.findall(r"#i-([\w-]+)\"/>", foot)) <= {"instagram", "website", "phone", "wa"}
+    ld = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert ld and all("</script" not in block and "<script" not in block for block in ld)
+
+
+def test_social_links_that_are_not_a_mapping_are_ignored(sandbox: Sandbox) -> None:
+    sandbox.add_store(tiny_store("list-shop", socialLinks=[{"network": "instagram", "url": "https://i.example"}] * 500))
+    sandbox.add_store(tiny_store("str-shop", socialLinks="https://i.example"))
+    client = make_app(sandbox).test_client()
+    for slug in ("list-shop", "str-shop"):
+        response = client.get(f"/{slug}/")
+        assert response.status_code == 200 and "foot-social" not in body_of(response)
+
+
+def footer(page: str) -> str:
+    return page[page.index('<footer class="foot">'):]
+
+
+# -- the store footer --------------------------------------------------------------------------------
+def test_footer_has_contact_social_links_and_policies(shared_client: FlaskClient) -> None:
+    page = body_of(shared_client.get(f"/{FLORA}/en/"))
+    foot = footer(page)
+    links = anchors(foot)
+    hrefs = [re.search(r'href="([^"]*)"', attrs).group(1) for attrs, _ in links]
+    social = {visible(inner): attrs for attrs, inner in links if "_blank" in attrs}
+    assert set(social) == {"Instagram", "Facebook", "TikTok", "Snapchat"}  # the javascript: website is dropped
+    assert 'href="https://www.instagram.com/flora.baghdad"' in social["Instagram"]
+    assert all('rel="noopener"' in attrs for attrs in social.values())
+    sprite = re.search(r'<use href="(/static/icons\.svg\?v=\w+)#i-instagram"/>', foot)
+    assert sprite, "the footer's icons come from the cached sprite file (not the first view's bytes)"
+    for network in ("facebook", "tiktok", "snapchat", "phone"):
+        assert f'<use href="{sprite.group(1)}#i-{network}"/>' in foot
+    wa = next(h for h in hrefs if h.startswith("https://wa.me/"))
+    assert wa.startswith("https://wa.me/9647801234567?text=")
+    assert "tel:+9647701234567" in hrefs and '<bdi dir="ltr">+964 770 123 4567</bdi>' in foot
+    assert f"/{FLORA}/en/about" in hrefs and f"/{FLORA}/en/policies/shipping" in hrefs
+    assert "Cash on delivery across Iraq." in foot and "Powered by Iraqi Shops" in foot
+    assert "javascript:" not in page
+
+
+def test_the_sprite_has_an_icon_for_every_network(shared_client: FlaskClient) -> None:
+    with shared_client.get("/static/icons.svg") as response:
+        sprite = body_of(response)
+    for name in (*SOCIAL_NETWORKS, "phone"):
+        assert f'<symbol id="i-{name}" viewBox="0 0 24 24">' in sprite, name
+
+
+def test_footer_of_a_store_without_contacts(shared_client: FlaskClient) -> None:
+    bare = Sandbox(demo=False)
+    bare.add_store({"slug": "bare-shop", "name": "Bare & <Co>", "language": "en",
+                    "products": [{"sku": "B-1", "name": "Box", "price": 1000}]})
+    page = body_of(make_app(bare).test_client().get("/bare-shop/"))
+    foot = footer(page)
+    assert "wa.me" not in foot and "tel:" not in foot and "foot-social" not in foot
+    assert "Bare &amp; &lt;Co&gt;" in foot and "<Co>" not in page

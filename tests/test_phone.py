@@ -1,24 +1,22 @@
-"""Iraqi mobile numbers, however the shopper types them, through the real checkout form."""
+"""Iraqi mobile numbers, however the shopper types them (in ASCII, Arabic-Indic or Persian digits,
+never other digits or letters), through the real checkout form and the phone service alone."""
 
 from __future__ import annotations
 
-import pytest
-from checkout_helpers import (
-    BABEL_LOCALES,
-    SEND_OTP_PATH,
-    add_to_cart,
-    enter_code,
-    field_errors,
-    fill_checkout,
-    input_value,
-    sendy_calls,
-    text,
-    tr,
-    url,
-)
-from conftest import FLORA, PHONE, TIGRIS
-from flask_babel import force_locale
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_babel import force_locale
+from helpers.app import FLORA, PHONE, TIGRIS
+from helpers.checkout import SEND_OTP_PATH, add_to_cart, enter_code, fill_checkout, sendy_calls, url
+from helpers.messages import NOT_A_NUMBER
+from helpers.pages import BABEL_LOCALES, field_errors, input_value, text, tr
+
+from storefront.sendy.sandbox import Sandbox
 from storefront.services.phone import PhoneError, display_phone, normalize_phone
 from storefront.views.forms import PHONE_MESSAGES
 
@@ -37,7 +35,6 @@ ACCEPTED = [
 ]
 NOT_MOBILE = "This is not a mobile number. Enter a mobile like 0770 123 4567."
 NOT_IRAQI = "Enter an Iraqi mobile number (starting with 07 or +964 7)."
-NOT_A_NUMBER = "Enter a mobile number like 0770 123 4567."
 EMPTY = "Enter your mobile number."
 KINDS = {EMPTY: "empty", NOT_A_NUMBER: "format", NOT_IRAQI: "not_iraqi", NOT_MOBILE: "not_mobile"}
 REJECTED = [
@@ -52,6 +49,7 @@ REJECTED = [
     pytest.param("   ", EMPTY, id="blank"),
 ]
 LANGS = [pytest.param(FLORA, None, "ar", id="ar"), pytest.param(TIGRIS, None, "en", id="en")]
+ROSES, SUNFLOWERS = "FLR-ROSE-12", "FLR-SUNF-07"  # 35,000 and 30,000 IQD
 
 
 @pytest.mark.parametrize("typed", ACCEPTED)
@@ -121,3 +119,61 @@ def test_every_iraqi_mobile_network_is_accepted(app, prefix):
 
 def test_display_phone():
     assert display_phone(PHONE) == "+964 770 123 4567"
+
+
+VANITY_AND_FOREIGN_PHONES = [
+    pytest.param("０７７０１２３４５６７", id="fullwidth"),
+    pytest.param("०७७०१२३४५६७", id="devanagari"),
+    pytest.param("+९६४७७०१२३४५६७", id="devanagari-international"),
+    pytest.param("⁰⁷⁷⁰¹²³⁴⁵⁶⁷", id="superscript"),
+    pytest.param("0770 123 GJMP", id="vanity-letters"),
+    pytest.param("0770CALLNOW", id="vanity-word"),
+    pytest.param("+964 770 123 4567 ext. 2", id="extension"),
+    pytest.param("++9647701234567", id="two-plus"),
+    pytest.param("0770+1234567", id="plus-inside"),
+    pytest.param("+", id="only-plus"),
+]
+
+
+# -- numbers in other digits or letters; typed errors without a request ------------------------------
+@pytest.mark.parametrize("typed", VANITY_AND_FOREIGN_PHONES)
+def test_phone_numbers_in_other_digits_or_letters_are_refused(typed: str) -> None:
+    with pytest.raises(PhoneError) as caught:  # phonenumbers alone read these as 9647701234567
+        normalize_phone(typed)
+    assert caught.value.kind == "format"
+
+
+@pytest.mark.parametrize("typed", ["+٩٦٤ ٧٧٠ ١٢٣ ٤٥٦٧", "۰۷۷۰-۱۲۳-۴۵۶۷", "\u200f٠٧٧٠ ١٢٣ ٤٥٦٧\u200e"])
+def test_phone_numbers_in_arabic_and_persian_digits_are_accepted(typed: str) -> None:
+    assert normalize_phone(typed) == PHONE
+
+
+@pytest.mark.parametrize("typed", ["０７７０１２３４５６７", "0770 123 GJMP"])
+def test_checkout_refuses_a_phone_in_other_digits(app: Flask, client: FlaskClient, sandbox: Sandbox,
+                                                  typed: str) -> None:
+    base = url(FLORA)
+    add_to_cart(client, base, ROSES)
+
+    response = fill_checkout(client, base, phone=typed)  # was accepted and sent a code to 9647701234567
+
+    assert response.status_code == 400
+    assert field_errors(response) == {"phone": tr(app, "ar", NOT_A_NUMBER)}
+    assert sendy_calls(sandbox, SEND_OTP_PATH) == 0
+
+
+@pytest.mark.parametrize(("typed", "kind"), [
+    ("", "empty"), (" - ", "empty"), ("call me", "format"), ("+1 202 555 0123", "not_iraqi"),
+    ("017123456", "not_mobile")])
+def test_phone_errors_carry_a_kind_without_any_request(typed: str, kind: str) -> None:
+    with pytest.raises(PhoneError) as caught:  # no app, no request, no locale
+        normalize_phone(typed)
+    assert caught.value.kind == kind
+    assert str(caught.value) == kind
+
+
+@pytest.mark.slow
+def test_the_phone_service_does_not_import_the_forms() -> None:
+    code = "import sys, storefront.services.phone; print('storefront.views.forms' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.stdout.strip() == "False"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from resilience_helpers import at_once, free_port, redis_server
+from helpers.checkout import CSRF
+from helpers.servers import at_once, free_port
 
 from storefront.sendy.sandbox import Sandbox, serve_in_thread
 
@@ -28,9 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cr3t-" + "x" * 40
 METRICS_TOKEN = "scrape-" + "m" * 24
 _addresses = itertools.count(1)
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-pytestmark = pytest.mark.skipif(not shutil.which("redis-server"),
-                                reason="redis-server not installed (make test installs it)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not shutil.which("redis-server"),
+                                                   reason="redis-server not installed (make test installs it)")]
 
 
 def _wait(url: str, seconds: float = 20) -> None:
@@ -43,13 +42,6 @@ def _wait(url: str, seconds: float = 20) -> None:
             pass
         time.sleep(0.1)
     raise AssertionError(f"{url} did not come up")
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """A throwaway redis-server on a free port."""
-    with redis_server() as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -17,41 +17,28 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from checkout_helpers import (
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers.app import FLORA, PHONE, close_app, expire, forget_everything, http_app
+from helpers.checkout import (
     DETAILS,
     KARRADA,
     ORDER_PATH,
     SEND_OTP_PATH,
     add_to_cart,
-    alert,
     cart_items,
+    csrf_token,
     enter_code,
-    field_errors,
     fill_checkout,
-    flashes,
-    input_value,
-    select_options,
+    orders_by_ref,
     sendy_calls,
     start_checkout,
-    text,
-    tr,
     url,
 )
-from conftest import FLORA, PHONE, csrf_token
-from flask import Flask
-from flask.testing import FlaskClient
-from resilience_helpers import (
-    assert_sane,
-    close_app,
-    expire,
-    forget_everything,
-    free_port,
-    http_app,
-    later,
-    orders_by_ref,
-    page_lang,
-    stop,
-)
+from helpers.clock import later
+from helpers.messages import BREAK_TITLE, MAYBE_SENT, NO_PROVINCES, SAVED, UNCONFIRMED
+from helpers.pages import alert, assert_sane, field_errors, flashes, input_value, page_lang, select_options, text, tr
+from helpers.servers import free_port, stop
 
 from storefront.sendy.sandbox import Sandbox, serve_in_thread
 
@@ -61,15 +48,8 @@ CHECKOUT = url(FLORA, "en")  # the checkout in English, so the messages read pla
 STOREFRONT_PATH = f"/api/v1/public/storefronts/{FLORA}"
 
 # -- what the shopper is shown ------------------------------------------------------------------
-BREAK_TITLE = "The store is taking a short break"
 BREAK_TEXT = "We couldn't reach the store right now. Please try again in a minute."
-NO_PROVINCES = "We couldn't load the list of governorates. Please try again in a minute."
 NO_AREAS = "We couldn't load the areas. Please try again."
-NOT_REACHED = "We couldn't reach the store. Your cart and details are saved — please try again."
-MAYBE_SENT = ("We couldn't confirm that your code was sent. If it arrives, enter it below; "
-              "if not, ask for a new one when the timer ends.")
-NOT_CONFIRMED = ("We couldn't confirm your order. Your cart is saved: wait a moment, then press the "
-                 "button again — your order will not be placed twice.")
 
 #: The failures of the matrix: (fault kind, fault options).
 FAILURES = [
@@ -281,7 +261,7 @@ def test_send_code_fails(app, client, sandbox, failure):
     assert response.status_code == 400, f"{where}: {response.status_code}"
     assert_typed_kept(response, where, area=True)
     # No order is being placed at this step: the message must not talk about one.
-    assert ("error", tr(app, "en", NOT_REACHED)) in flashes(response), f"{where}: {flashes(response)}"
+    assert ("error", tr(app, "en", SAVED)) in flashes(response), f"{where}: {flashes(response)}"
     assert_cart_intact(app, client, sandbox, CHECKOUT, where)
 
     again = fill_checkout(client, CHECKOUT)
@@ -338,7 +318,7 @@ def test_place_order_fails_then_the_retry_places_it_once(app, client, sandbox, f
     assert response.status_code in (400, 429, 503), f"{where}: {response.status_code}"
     # Sendy may have placed it (no answer, or a 200 we could not read): say so, and that the
     # retry is safe; otherwise it was not placed.
-    message = NOT_CONFIRMED if failure in ("timeout", "timeout_after", "malformed") else NOT_REACHED
+    message = UNCONFIRMED if failure in ("timeout", "timeout_after", "malformed") else SAVED
     assert alert(response) == tr(app, "en", message), f"{where}: {alert(response)!r}"  # above the form
     assert "code" not in field_errors(response), where
     assert 'name="code"' in text(response), f"{where}: not the code page"
@@ -464,6 +444,7 @@ def _wire(phone: str) -> str:
     return "964" + phone.replace(" ", "")[1:]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("warm", CACHES)
 def test_real_read_timeout_on_a_catalog_page(real, warm):
     """Sendy takes 1 s against our 0.5 s: the stale copy, else a 503 — in a bounded time."""
@@ -487,6 +468,7 @@ def test_real_read_timeout_on_a_catalog_page(real, warm):
         assert_friendly_503(app, response, "ar", where)
 
 
+@pytest.mark.slow
 def test_real_read_timeout_on_send_code(real):
     """The code request times out for real: the form again, everything kept, a message."""
     app, client, sandbox = real
@@ -501,6 +483,7 @@ def test_real_read_timeout_on_send_code(real):
     assert_cart_intact(app, client, sandbox, CHECKOUT, where)
 
 
+@pytest.mark.slow
 def test_real_read_timeout_on_the_order_then_one_order(real):
     """The order times out for real while Sendy still places it; the retry: still one order."""
     app, client, sandbox = real
@@ -515,7 +498,7 @@ def test_real_read_timeout_on_the_order_then_one_order(real):
 
     assert_sane(response, where)
     assert response.status_code == 400
-    assert alert(response) == tr(app, "en", NOT_CONFIRMED)
+    assert alert(response) == tr(app, "en", UNCONFIRMED)
     assert_cart_intact(app, client, sandbox, CHECKOUT, where)
 
     retry = enter_code(client, CHECKOUT, code)  # at once, while Sendy is still on the first one
@@ -528,6 +511,7 @@ def test_real_read_timeout_on_the_order_then_one_order(real):
     assert len(mine) == 1, f"{len(mine)} orders for one checkout"
 
 
+@pytest.mark.slow
 def test_slow_sendy_is_just_slow(patient):
     """Sendy answering in 2 s (inside a page's 3 s budget) or an order in 3 s (under the 5 s
     timeout): the pages work, only slowly. A catalog answer slower than the budget: a friendly
@@ -561,6 +545,7 @@ def test_slow_sendy_is_just_slow(patient):
     assert len(sandbox.orders) == before + 1
 
 
+@pytest.mark.slow
 def test_connection_really_refused():
     """Nothing listens where Sendy should be: friendly 503 pages, quickly, never a 500."""
     sandbox = Sandbox()
@@ -580,6 +565,7 @@ def test_connection_really_refused():
 
 
 # -- the whole matrix once more, against every endpoint at once ----------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("failure", FAILURES)
 def test_everything_fails_at_once(app, client, sandbox, failure):
     """Every Sendy endpoint failing together (warm cache): pages up, checkout says so, one order later."""

@@ -7,14 +7,16 @@ import re
 
 import pytest
 from flask import Flask
+from helpers.app import FLORA, PHONE
+from helpers.checkout import submit
 
 from storefront import create_app
 from storefront.config import ConfigError
-from tests.conftest import FLORA, PHONE, submit
 
 KEYS = json.dumps({"flora-baghdad": "flora01.sk_sandbox_flora_3f9c2b7e1d"})
 SECRET = "k" * 48
 CATALOG = ["/", "/p/FLR-ROSE-12", "/faq", "/about", "/policies/shipping", "/en/", "/en/p/FLR-ROSE-12"]
+ROSES, SUNFLOWERS = "FLR-ROSE-12", "FLR-SUNF-07"  # 35,000 and 30,000 IQD
 
 
 @pytest.fixture
@@ -186,3 +188,12 @@ def test_static_text_is_compressed(client, asset) -> None:
     response = client.get(f"/static/{asset}", headers={"Accept-Encoding": "gzip, deflate, br"})
     response.close()
     assert response.headers["Content-Encoding"] == "br"
+
+
+# -- request ids -------------------------------------------------------------------------------------
+def test_a_post_refused_by_csrf_has_a_request_id(client, caplog) -> None:
+    caplog.set_level("INFO", logger="storefront.access")
+    response = client.post(f"/{FLORA}/cart/update", data={"sku": ROSES, "quantity": "2"},
+                           headers={"X-Request-ID": "attack-probe-0001"})
+    assert response.status_code == 400
+    assert response.headers["X-Request-ID"] == "attack-probe-0001"

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FLORA, TIGRIS
 from flask.testing import FlaskClient
+from helpers.app import FLORA, TIGRIS
 
 from storefront import create_app
 from storefront.sendy.sandbox import Sandbox

@@ -16,7 +16,6 @@ import html
 import json
 import os
 import random
-import re
 import statistics
 import threading
 import time
@@ -28,13 +27,17 @@ from typing import Any
 
 import httpx
 import pytest
-from checkout_helpers import KARRADA, tr
-from conftest import FLORA, TIGRIS
 from flask import Flask
-from resilience_helpers import CRASH_MARKERS, SECRET, close_app, orders_by_ref, serve_wsgi, stop
+from helpers.app import FLORA, SECRET, TIGRIS, close_app
+from helpers.checkout import CSRF, KARRADA, orders_by_ref
+from helpers.messages import BREAK_TITLE, MAYBE_SENT, NO_PROVINCES
+from helpers.pages import CRASH_MARKERS, tr
+from helpers.servers import serve_wsgi, stop
 
 from storefront import create_app
 from storefront.sendy.sandbox import Sandbox
+
+pytestmark = pytest.mark.slow  # a minute of traffic
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
 FAIL_RATE = float(os.environ.get("SOAK_FAIL_RATE", "0.01"))
@@ -42,17 +45,12 @@ SHOPPERS = 4
 SENDY_TIMEOUT = 2.0
 SEED = 20240611
 MAX_TRIES = 10  # a shopper presses the button again at most this often
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 #: (store, its URL prefix per language): the default language has no prefix.
 STORES = {
     FLORA: {"ar": f"/{FLORA}", "en": f"/{FLORA}/en"},
     TIGRIS: {"en": f"/{TIGRIS}", "ar": f"/{TIGRIS}/ar"},
 }
-BREAK_TITLE = "The store is taking a short break"
-NO_PROVINCES = "We couldn't load the list of governorates. Please try again in a minute."
-MAYBE_SENT = ("We couldn't confirm that your code was sent. If it arrives, enter it below; "
-              "if not, ask for a new one when the timer ends.")
 
 
 # -- 1% of Sendy calls fail -------------------------------------------------------------------------

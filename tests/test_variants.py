@@ -11,19 +11,11 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from checkout_helpers import (
-    ORDER_PATH,
-    PHONE,
-    add_to_cart,
-    cart_items,
-    enter_code,
-    fill_checkout,
-    flashes,
-    text,
-    tr,
-)
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.app import PHONE
+from helpers.checkout import ORDER_PATH, add_to_cart, cart_items, enter_code, fill_checkout
+from helpers.pages import flashes, html_of, text, tr
 
 from storefront.sendy.models import Product
 from storefront.sendy.sandbox import Sandbox
@@ -187,12 +179,6 @@ def test_the_seed_refuses_a_sku_used_twice(tmp_path) -> None:
 
 
 # -- the product page ------------------------------------------------------------------------
-def _page(client: FlaskClient, url: str, status: int = 200) -> str:
-    response = client.get(url)
-    assert response.status_code == status, (url, response.status_code)
-    return response.get_data(as_text=True)
-
-
 def _radios(body: str) -> list[dict[str, str]]:
     """Every radio of the pickers: name, value, checked/disabled flags, and its chip's classes."""
     found = []
@@ -214,7 +200,7 @@ def _ld(body: str, kind: str) -> dict[str, Any]:
 
 
 def test_one_picker_per_option_with_radios_that_work_without_javascript(client: FlaskClient) -> None:
-    body = _page(client, f"/{LAYLA}/p/{ABAYA}")
+    body = html_of(client, f"/{LAYLA}/p/{ABAYA}")
     assert re.findall(r"<legend[^>]*>([^<]+)</legend>", body) == ["المقاس", "اللون"]
     radios = _radios(body)
     assert [(r["name"], r["value"]) for r in radios] == [
@@ -228,7 +214,7 @@ def test_one_picker_per_option_with_radios_that_work_without_javascript(client: 
 
 
 def test_sold_out_values_are_marked_and_missing_ones_disabled(client: FlaskClient) -> None:
-    body = _page(client, f"/{SHOES}/p/RFD-FTB")  # only size 42 left
+    body = html_of(client, f"/{SHOES}/p/RFD-FTB")  # only size 42 left
     radios = {r["value"]: r for r in _radios(body)}
     assert radios["42"]["class"] == "" and all(radios[s]["class"] == "so" for s in ("39", "40", "41", "43", "44"))
     assert body.count("(نفدت الكمية)</span>") == 6  # a hidden "(sold out)" in every chip, shown on the sold-out ones
@@ -236,12 +222,12 @@ def test_sold_out_values_are_marked_and_missing_ones_disabled(client: FlaskClien
 
 
 def test_a_single_value_option_is_chosen_for_the_shopper(client: FlaskClient) -> None:
-    radios = _radios(_page(client, f"/{LAYLA}/p/LYL-JLB-MOR"))
+    radios = _radios(html_of(client, f"/{LAYLA}/p/LYL-JLB-MOR"))
     assert [r["value"] for r in radios if r["checked"]] == ["مقاس موحد"]
 
 
 def test_a_variant_link_opens_with_that_variant_chosen(client: FlaskClient) -> None:
-    body = _page(client, f"/{LAYLA}/p/LYL-DRS-EVE?variant=LYL-DRS-M-NVY")
+    body = html_of(client, f"/{LAYLA}/p/LYL-DRS-EVE?variant=LYL-DRS-M-NVY")
     assert [r["value"] for r in _radios(body) if r["checked"]] == ["M", "كحلي"]
     assert '<bdi dir="ltr">LYL-DRS-M-NVY</bdi>' in body
     assert 'src="/static/img/demo/layla-boutique/lyl-drs-eve-navy.svg"' in body.split('class="gallery"')[1][:400]
@@ -251,17 +237,17 @@ def test_a_variant_link_opens_with_that_variant_chosen(client: FlaskClient) -> N
 
 
 def test_unknown_variants_are_404_and_variant_skus_lead_to_their_product(client: FlaskClient) -> None:
-    _page(client, f"/{LAYLA}/p/{ABAYA}?variant=NOPE", 404)
-    _page(client, f"/{LAYLA}/p/{ABAYA}?variant=LYL-DRS-M-NVY", 404)  # another product's variant
-    _page(client, f"/{LAYLA}/p/LYL-SHL-WOL?variant=LYL-SHL-WOL", 404)  # no variants at all
-    _page(client, f"/{LAYLA}/p/{ABAYA}?variant=", 404)
+    html_of(client, f"/{LAYLA}/p/{ABAYA}?variant=NOPE", 404)
+    html_of(client, f"/{LAYLA}/p/{ABAYA}?variant=LYL-DRS-M-NVY", 404)  # another product's variant
+    html_of(client, f"/{LAYLA}/p/LYL-SHL-WOL?variant=LYL-SHL-WOL", 404)  # no variants at all
+    html_of(client, f"/{LAYLA}/p/{ABAYA}?variant=", 404)
     response = client.get(f"/{LAYLA}/p/LYL-ABY-56-NVY")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/{LAYLA}/p/{ABAYA}?variant=LYL-ABY-56-NVY"
 
 
 def test_cards_say_from_when_variants_differ_in_price(client: FlaskClient) -> None:
-    body = _page(client, f"/{LAYLA}/en/?category=cat-dresses")
+    body = html_of(client, f"/{LAYLA}/en/?category=cat-dresses")
     card = body.split("/p/LYL-DRS-DAY")[1].split("</li>")[0]
     assert 'From <span class="now">IQD\xa032,000</span>' in card
     same = body.split("/p/LYL-JLB-MOR")[1].split("</li>")[0]
@@ -269,7 +255,7 @@ def test_cards_say_from_when_variants_differ_in_price(client: FlaskClient) -> No
 
 
 def test_variant_structured_data_is_a_product_group(client: FlaskClient) -> None:
-    body = _page(client, f"/{LAYLA}/p/{ABAYA}")
+    body = html_of(client, f"/{LAYLA}/p/{ABAYA}")
     group = _ld(body, "ProductGroup")
     url = f"http://localhost/{LAYLA}/p/{ABAYA}"
     assert (group["productGroupID"], group["url"], group["name"]) == (ABAYA, url, "عباية كريب سادة")
@@ -317,7 +303,7 @@ def test_ordering_a_variant_chosen_by_its_options(app: Flask, client: FlaskClien
 
 
 def test_ordering_a_variant_opened_from_a_shared_link(app: Flask, client: FlaskClient, sandbox: Sandbox) -> None:
-    body = _page(client, f"/{SHOES}/p/RFD-KID-LED?variant=RFD-KID-32")
+    body = html_of(client, f"/{SHOES}/p/RFD-KID-LED?variant=RFD-KID-32")
     chosen = {r["name"]: r["value"] for r in _radios(body) if r["checked"]}
     assert chosen == {"o0": "32"}
     assert "\u200f25,000\xa0د.ع.\u200f" in body.split('class="buy"')[1][:600]  # that size's own price
@@ -333,7 +319,7 @@ def test_a_sold_out_variant_cannot_be_added(app: Flask, client: FlaskClient) -> 
     target = urlsplit(response.headers["Location"])
     assert target.path == f"/{LAYLA}/p/{ABAYA}" and target.fragment == "choose"
     assert parse_qs(target.query) == {"choose": ["1"], "o0": ["54"], "o1": ["أسود"]}
-    body = _page(client, response.headers["Location"])
+    body = html_of(client, response.headers["Location"])
     assert tr(app, "ar", "This choice is sold out. Please choose another.") in body
     assert [r["value"] for r in _radios(body) if r["checked"]] == ["54", "أسود"]
     assert '<p class="stock out"' in body
@@ -346,7 +332,7 @@ def test_a_sold_out_variant_cannot_be_added(app: Flask, client: FlaskClient) -> 
 
 def test_a_missing_choice_is_named_and_what_was_chosen_kept(app: Flask, client: FlaskClient) -> None:
     response = _add(client, ABAYA, o1="بني")
-    body = _page(client, response.headers["Location"])
+    body = html_of(client, response.headers["Location"])
     size_error = tr(app, "ar", "Please choose: %(option)s", option="المقاس")
     assert f'<p class="err" id="o0-err">{size_error}</p>' in body
     assert 'aria-describedby="o0-err"' in body
@@ -355,9 +341,9 @@ def test_a_missing_choice_is_named_and_what_was_chosen_kept(app: Flask, client: 
 
 
 def test_a_combination_that_does_not_exist_is_refused(app: Flask, client: FlaskClient) -> None:
-    body = _page(client, _add(client, ABAYA, o0="52", o1="بني").headers["Location"])
+    body = html_of(client, _add(client, ABAYA, o0="52", o1="بني").headers["Location"])
     assert tr(app, "ar", "This combination is not available. Please choose another.") in body
-    body = _page(client, _add(client, ABAYA, o0="99", o1="بني").headers["Location"])  # made-up value
+    body = html_of(client, _add(client, ABAYA, o0="99", o1="بني").headers["Location"])  # made-up value
     assert f'<p class="err" id="o0-err">{tr(app, "ar", "Please choose: %(option)s", option="المقاس")}</p>' in body
     assert cart_items(app, client, LAYLA) == {}
 
@@ -428,7 +414,7 @@ def hostile(sandbox: Sandbox, client: FlaskClient) -> FlaskClient:
 
 
 def test_hostile_options_and_values_stay_text(hostile: FlaskClient) -> None:
-    body = _page(hostile, "/odd/p/EVIL")
+    body = html_of(hostile, "/odd/p/EVIL")
     assert "<script>alert(1)</script>" not in body and "javascript:" not in body
     radios = _radios(body)
     assert [(r["name"], r["value"]) for r in radios] == [("o0", XSS), ("o0", "M"), ("o1", "Black")]

@@ -1,9 +1,6 @@
-"""Odd input and odd data: what shoppers type, what merchants store, and what WhatsApp receives.
-
-Shoppers' digits are ASCII, Arabic-Indic (٠-٩) or Persian (۰-۹), nothing else (``str.isdigit``
-also takes ², ① and fullwidth digits); a broken product, category, FAQ, policy or social link
-drops only itself, with a warning; WhatsApp messages are plain text, URL-encoded once.
-"""
+"""Odd data from the merchant's store in Sendy: a broken product, price, category, FAQ, policy or
+social link drops only itself, with a warning; merchant text in WhatsApp messages stays plain text,
+URL-encoded once."""
 
 from __future__ import annotations
 
@@ -11,179 +8,26 @@ import html
 import json
 import logging
 import re
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from checkout_helpers import (
-    ORDER_PATH,
-    SEND_OTP_PATH,
-    add_to_cart,
-    cart_items,
-    enter_code,
-    field_errors,
-    fill_checkout,
-    flashes,
-    place_order,
-    sendy_calls,
-    start_checkout,
-    tr,
-    update_cart,
-    url,
-)
-from conftest import FLORA, PHONE, make_app
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.app import PHONE, make_app
+from helpers.checkout import add_to_cart, enter_code, place_order, start_checkout
+from helpers.pages import card_skus, tr
 
 from storefront.sendy.sandbox import Sandbox
 from storefront.sendy.wire import MAX_PRICE, parse_store
-from storefront.services.digits import ascii_digits, parse_quantity, strict_digits
-from storefront.services.phone import PhoneError, normalize_phone
 
-ROSE = "FLR-ROSE-12"  # in stock at flora-baghdad (Arabic-first)
-NOT_A_NUMBER = "Enter a mobile number like 0770 123 4567."
-#: Characters str.isdigit() accepts that a shopper's digits never are.
-FOREIGN_DIGITS = [
-    pytest.param("²", id="superscript"),
-    pytest.param("①", id="circled"),
-    pytest.param("３", id="fullwidth"),
-    pytest.param("३", id="devanagari"),
-    pytest.param("৩", id="bengali"),
-    pytest.param("𝟑", id="mathematical"),
-]
-
-
-# -- 1. digits a shopper types ----------------------------------------------------------------
-@pytest.mark.parametrize(("typed", "digits"), [
-    ("0123456789", "0123456789"), ("٠١٢٣٤٥٦٧٨٩", "0123456789"), ("۰۱۲۳۴۵۶۷۸۹", "0123456789"), ("1٢۳", "123")])
-def test_the_thirty_digits_are_accepted_as_ascii(typed: str, digits: str) -> None:
-    assert strict_digits(typed) == digits
-    assert ascii_digits(f"+{typed} x") == f"+{digits} x"
-
-
-@pytest.mark.parametrize("foreign", FOREIGN_DIGITS)
-def test_other_digits_are_refused(foreign: str) -> None:
-    assert foreign.isdigit()  # what let them in before
-    for typed in (foreign, foreign * 6, f"1{foreign}", f"{foreign}1"):
-        assert strict_digits(typed) is None
-        assert parse_quantity(typed) is None
-
-
-@pytest.mark.parametrize("typed", ["", " ", "-1", "+1", "1.0", "1 2", "12345", "١٢٣٤٥", "1\n2", "abc", None])
-def test_quantities_that_are_not_small_whole_numbers_are_refused(typed: str | None) -> None:
-    assert parse_quantity(typed) is None
-
-
-@pytest.mark.parametrize(("typed", "quantity"), [("3", 3), (" ٣ ", 3), ("۱۲", 12), ("9999", 9999), ("0", 0)])
-def test_quantities_in_accepted_digits(typed: str, quantity: int) -> None:
-    assert parse_quantity(typed) == quantity
-
-
-@pytest.mark.parametrize("foreign", ["²", "①", "３"])
-def test_adding_with_an_odd_quantity_adds_one(app: Flask, client: FlaskClient, foreign: str) -> None:
-    base = url(FLORA)
-    response = add_to_cart(client, base, ROSE, foreign)  # was a 500: isdigit() said yes, int() said no
-
-    assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"{base}/cart")
-    assert cart_items(app, client, FLORA) == {ROSE: 1}
-    page = client.get(f"{base}/cart")
-    assert page.status_code == 200
-    assert flashes(page)[0][0] == "success"
-
-
-@pytest.mark.parametrize("foreign", ["²", "①", "３", "²²"])
-def test_updating_to_an_odd_quantity_is_refused(app: Flask, client: FlaskClient, foreign: str) -> None:
-    base = url(FLORA)
-    add_to_cart(client, base, ROSE, "2")
-
-    response = update_cart(client, base, ROSE, foreign)  # was a 500
-
-    assert response.status_code == 303
-    page = client.get(f"{base}/cart")
-    assert page.status_code == 200
-    assert ("error", tr(app, "ar", "Choose a quantity from 1 to %(max)d.", max=99)) in flashes(page)
-    assert cart_items(app, client, FLORA) == {ROSE: 2}
-
-
-@pytest.mark.parametrize("code", ["²²²²²²", "①②③④⑤⑥", "１２３４５６", "12345²"])
-def test_a_code_in_other_digits_is_refused_before_sendy(app: Flask, client: FlaskClient, sandbox: Sandbox,
-                                                        code: str) -> None:
-    base = url(FLORA)
-    start_checkout(client, base, ROSE)
-
-    response = enter_code(client, base, code)  # was sent on to Sendy as the code
-
-    assert response.status_code == 400
-    assert field_errors(response) == {"code": tr(app, "ar", "The code has 6 digits.")}
-    assert sendy_calls(sandbox, ORDER_PATH) == 0
-    assert sandbox.orders == []
-
-
-VANITY_AND_FOREIGN_PHONES = [
-    pytest.param("０７７０１２３４５６７", id="fullwidth"),
-    pytest.param("०७७०१२३४५६७", id="devanagari"),
-    pytest.param("+९६४७७०१२३४५६७", id="devanagari-international"),
-    pytest.param("⁰⁷⁷⁰¹²³⁴⁵⁶⁷", id="superscript"),
-    pytest.param("0770 123 GJMP", id="vanity-letters"),
-    pytest.param("0770CALLNOW", id="vanity-word"),
-    pytest.param("+964 770 123 4567 ext. 2", id="extension"),
-    pytest.param("++9647701234567", id="two-plus"),
-    pytest.param("0770+1234567", id="plus-inside"),
-    pytest.param("+", id="only-plus"),
-]
-
-
-@pytest.mark.parametrize("typed", VANITY_AND_FOREIGN_PHONES)
-def test_phone_numbers_in_other_digits_or_letters_are_refused(typed: str) -> None:
-    with pytest.raises(PhoneError) as caught:  # phonenumbers alone read these as 9647701234567
-        normalize_phone(typed)
-    assert caught.value.kind == "format"
-
-
-@pytest.mark.parametrize("typed", ["+٩٦٤ ٧٧٠ ١٢٣ ٤٥٦٧", "۰۷۷۰-۱۲۳-۴۵۶۷", "\u200f٠٧٧٠ ١٢٣ ٤٥٦٧\u200e"])
-def test_phone_numbers_in_arabic_and_persian_digits_are_accepted(typed: str) -> None:
-    assert normalize_phone(typed) == PHONE
-
-
-@pytest.mark.parametrize("typed", ["０７７０１２３４５６７", "0770 123 GJMP"])
-def test_checkout_refuses_a_phone_in_other_digits(app: Flask, client: FlaskClient, sandbox: Sandbox,
-                                                  typed: str) -> None:
-    base = url(FLORA)
-    add_to_cart(client, base, ROSE)
-
-    response = fill_checkout(client, base, phone=typed)  # was accepted and sent a code to 9647701234567
-
-    assert response.status_code == 400
-    assert field_errors(response) == {"phone": tr(app, "ar", NOT_A_NUMBER)}
-    assert sendy_calls(sandbox, SEND_OTP_PATH) == 0
-
-
-# -- 2. typed errors: the service never words them ---------------------------------------------
-@pytest.mark.parametrize(("typed", "kind"), [
-    ("", "empty"), (" - ", "empty"), ("call me", "format"), ("+1 202 555 0123", "not_iraqi"),
-    ("017123456", "not_mobile")])
-def test_phone_errors_carry_a_kind_without_any_request(typed: str, kind: str) -> None:
-    with pytest.raises(PhoneError) as caught:  # no app, no request, no locale
-        normalize_phone(typed)
-    assert caught.value.kind == kind
-    assert str(caught.value) == kind
-
-
-def test_the_phone_service_does_not_import_the_forms() -> None:
-    code = "import sys, storefront.services.phone; print('storefront.views.forms' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=Path(__file__).resolve().parents[1])
-    assert result.stdout.strip() == "False"
-
-
-# -- 3. odd data from Sendy --------------------------------------------------------------------
 GOOD_A = {"id": "pa", "sku": "GOOD-A", "name": "Good candle", "price": 5000}
+
+
 GOOD_B = {"id": "pb", "sku": "GOOD-B", "name": "Good soap", "price": 2500, "compareAtPrice": 3000}
+
+
 #: Products the sandbox delivers as they are; each must vanish alone (and be logged).
 POISONED = {
     "huge-price": {"sku": "BAD", "name": "Gold", "price": 10**28},
@@ -198,6 +42,8 @@ POISONED = {
     "name-is-an-object": {"sku": "BAD", "name": {"ar": "ذهب", "en": "Gold"}, "price": 1000},
     "name-is-a-list": {"sku": "BAD", "name": ["Gold"], "price": 1000},
 }
+
+
 #: Everything else a storefront holds, broken once each beside a good one.
 BROKEN_EXTRAS = {
     "categories": [{"id": "c-good", "name": "Candles"}, {"id": "c-bad", "name": {"en": "Soaps"}}],
@@ -207,9 +53,17 @@ BROKEN_EXTRAS = {
     "socialLinks": {"instagram": "https://instagram.com/odd", "facebook": {"url": "https://facebook.com/odd"},
                     "tiktok": "javascript:alert(1)"},
 }
+
+
 CANDLES = 'Candles "Night" & co'
+
+
 CANDLE = 'Candle "Night" & co'
+
+
 WAX = 'Wax <b>"Noir"</b> & Sons'
+
+
 WA_PHONE = "9647801112233"
 
 
@@ -261,15 +115,34 @@ def odd_client(odd_app: Flask) -> FlaskClient:
     return odd_app.test_client()
 
 
-def _card_skus(body: str) -> list[str]:
-    return re.findall(r'<li class="card">\s*<a href="[^"]*/p/([^"]+)"', body)
-
-
 def _skipped(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records
             if r.name == "storefront.sendy" and r.levelno == logging.WARNING and "skipped" in r.getMessage()]
 
 
+class _Unreadable(Mapping[str, Any]):
+    """A JSON object that fails when read: any item the parser did not foresee."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise RuntimeError("unforeseen")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["sku"])
+
+    def __len__(self) -> int:
+        return 1
+
+
+class _Links(dict[str, Any]):
+    """Social links whose facebook entry fails when read."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key == "facebook":
+            raise RuntimeError("unforeseen")
+        return super().get(key, default)
+
+
+# -- broken items drop alone -------------------------------------------------------------------------
 @pytest.mark.parametrize("case", list(POISONED))
 def test_one_poisoned_product_leaves_the_store_up(odd_client: FlaskClient, caplog: pytest.LogCaptureFixture,
                                                   case: str) -> None:
@@ -279,7 +152,7 @@ def test_one_poisoned_product_leaves_the_store_up(odd_client: FlaskClient, caplo
 
     assert home.status_code == 200
     body = home.get_data(as_text=True)
-    assert _card_skus(body) == ["GOOD-A", "GOOD-B"]
+    assert card_skus(body) == ["GOOD-A", "GOOD-B"]
     assert "Good candle" in body and "Good soap" in body and "Gold" not in body
     assert odd_client.get(f"{base}/p/BAD").status_code == 404
     assert odd_client.get(f"{base}/p/GOOD-B").status_code == 200
@@ -307,28 +180,6 @@ def test_broken_categories_faqs_policies_and_links_drop_alone(odd_client: FlaskC
         "social link facebook: not an http(s) URL",
         "social link tiktok: not an http(s) URL",
     ]
-
-
-class _Unreadable(Mapping[str, Any]):
-    """A JSON object that fails when read: any item the parser did not foresee."""
-
-    def __getitem__(self, key: str) -> Any:
-        raise RuntimeError("unforeseen")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(["sku"])
-
-    def __len__(self) -> int:
-        return 1
-
-
-class _Links(dict[str, Any]):
-    """Social links whose facebook entry fails when read."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        if key == "facebook":
-            raise RuntimeError("unforeseen")
-        return super().get(key, default)
 
 
 def test_an_unforeseen_failure_drops_only_that_item(caplog: pytest.LogCaptureFixture) -> None:
@@ -374,7 +225,6 @@ def test_sane_prices_are_kept(price: Any, parsed: int) -> None:
     assert [(p.sku, p.price, p.compare_at_price, p.image_urls) for p in store.products] == [("OK", parsed, None, ())]
 
 
-# -- 4. WhatsApp messages are plain text ---------------------------------------------------------
 def _whatsapp_text(body: str) -> str:
     """The prefilled message of the page's single WhatsApp button, decoded as WhatsApp will
     (the floating "chat" button of every page is ``class="wa-float"``, not a button of the page's own)."""
@@ -385,6 +235,7 @@ def _whatsapp_text(body: str) -> str:
     return parse_qs(parts.query, strict_parsing=True)["text"][0]
 
 
+# -- WhatsApp messages are plain text ----------------------------------------------------------------
 @pytest.mark.parametrize(("prefix", "lang"), [("", "en"), ("/ar", "ar")])
 def test_whatsapp_hello_is_plain_text(odd_app: Flask, odd_client: FlaskClient, prefix: str, lang: str) -> None:
     page = odd_client.get(f"/candle-co{prefix}/about")
