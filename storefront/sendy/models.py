@@ -163,6 +163,8 @@ class Store:
     faqs: tuple[FAQ, ...] = ()
     policies: tuple[Policy, ...] = ()
     categories: tuple[Category, ...] = ()
+    #: the host name the merchant set as the store's own domain ("" when none, or not a host name)
+    custom_domain: str = ""
 
     def product_by_sku(self, sku: str) -> Product | None:
         """The product with this SKU, if the store still sells it."""
