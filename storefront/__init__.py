@@ -114,7 +114,8 @@ def _init_sendy(app: Flask, settings: Settings) -> None:
         api_keys = {**demo_keys, **api_keys}
     if settings.api_keys_file:  # re-read when the file changes: a new store's key without a restart
         extra = {slug: key for slug, key in api_keys.items() if slug not in settings.api_keys}
-        app.extensions["api_keys"] = KeyFile(settings.api_keys_file, settings.api_keys, extra=extra)
+        app.extensions["api_keys"] = KeyFile(settings.api_keys_file, settings.api_keys, extra=extra,
+                                            now=app.extensions["clock"].time)
     else:
         app.extensions["api_keys"] = api_keys
     app.extensions["sendy"] = SendyClient(

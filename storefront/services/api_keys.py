@@ -26,7 +26,7 @@ class KeyFile(Mapping[str, str]):
     """slug → key, as the file says now (checked at most every ``CHECK_EVERY`` seconds)."""
 
     def __init__(self, path: str, keys: Mapping[str, str], *, extra: Mapping[str, str] | None = None,
-                 check_every: float = CHECK_EVERY, now: Callable[[], float] = time.monotonic) -> None:
+                 check_every: float = CHECK_EVERY, now: Callable[[], float] = time.time) -> None:
         self.path = path
         self._extra = dict(extra or {})  # the demo's sandbox keys, under the file's
         self._keys = {**self._extra, **keys}
@@ -44,7 +44,8 @@ class KeyFile(Mapping[str, str]):
         return info.st_mtime_ns, info.st_size, info.st_ino
 
     def _current(self) -> dict[str, str]:
-        if self._now() - self._checked >= self._check_every and self._lock.acquire(blocking=False):
+        elapsed = self._now() - self._checked
+        if not 0 <= elapsed < self._check_every and self._lock.acquire(blocking=False):
             try:  # one thread looks; the others go on with the keys they have
                 self._checked = self._now()
                 signature = self._signature()
