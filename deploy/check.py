@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -115,19 +116,41 @@ def expect(response: httpx.Response, status: int, what: str) -> httpx.Response:
     return response
 
 
-def main() -> int:
+@dataclass
+class Stack:
+    """The running stack: where each part listens, the app's environment, Caddy's test CA."""
+
+    ports: dict[str, int]
+    app_env: dict[str, str]
+    tmp: Path
+
+    @property
+    def sendy(self) -> str:
+        return f"http://127.0.0.1:{self.ports['sendy']}"
+
+    @property
+    def app(self) -> str:
+        return f"http://127.0.0.1:{self.ports['app']}"
+
+    @property
+    def ca(self) -> Path:
+        return self.tmp / "caddy-data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+
+
+@contextmanager
+def stack(name: str = "deploy-check") -> Iterator[Stack]:
+    """Redis, the sandbox as Sendy, gunicorn (2 workers) and Caddy on free loopback ports; all stopped after."""
     for tool in ("caddy", "redis-server"):
         if not shutil.which(tool):
-            raise SystemExit(f"deploy-check: {tool} is not installed (make deploy-check installs it)")
+            raise SystemExit(f"{name}: {tool} is not installed (make deploy-check installs it)")
     from storefront.sendy.sandbox import Sandbox  # the seed's demo keys, as an operator would copy them
 
     keys = Sandbox().demo_api_keys()
-    ports = {name: free_port() for name in ("redis", "sendy", "app", "http", "https", "admin")}
+    ports = {part: free_port() for part in ("redis", "sendy", "app", "http", "https", "admin")}
     started = time.monotonic()
-    tmp = Path(tempfile.mkdtemp(prefix="storefront-deploy-check-"))
+    tmp = Path(tempfile.mkdtemp(prefix=f"storefront-{name}-"))
     logs = tmp / "logs"
     logs.mkdir()
-    (tmp / "metrics").mkdir()
     keys_file = tmp / "api-keys.json"
     keys_file.write_text(json.dumps(keys), encoding="utf-8")
     keys_file.chmod(0o600)
@@ -138,52 +161,59 @@ def main() -> int:
                "SECRET_KEY": "deploy-check-" + "s" * 48, "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
                "STOREFRONT_ENV": "production", "PLATFORM_HOST": PLATFORM, "TRUSTED_PROXIES": "1",
                "BIND": f"127.0.0.1:{ports['app']}", "WEB_CONCURRENCY": "2", "IMAGE_CACHE_DIR": str(tmp / "images"),
-               "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics")}
+               "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"), "LOG_LEVEL": "WARNING"}
     caddy_env = {**base_env, "UPSTREAM": f"127.0.0.1:{ports['app']}", "ACME_EMAIL": "deploy-check@example.com",
                  "HTTP_PORT": str(ports["http"]), "HTTPS_PORT": str(ports["https"]),
                  "HTTPS_REDIRECT_PORT": f":{ports['https']}", "CADDY_ADMIN": f"127.0.0.1:{ports['admin']}",
                  "CADDY_ISSUER": "local_certs\nskip_install_trust",
                  "XDG_DATA_HOME": str(tmp / "caddy-data"), "XDG_CONFIG_HOME": str(tmp / "caddy-config")}
-    https, http = ports["https"], ports["http"]
+    http, https = ports["http"], ports["https"]
     ok = False
     try:
-        with ExitStack() as stack:
+        with ExitStack() as running:
             step(f"redis-server (deploy/redis.conf) on {ports['redis']}")
-            stack.enter_context(process("redis", ["redis-server", str(ROOT / "deploy" / "redis.conf"),
-                                                  "--port", str(ports["redis"]), "--dir", str(tmp)], base_env, logs))
+            running.enter_context(process("redis", ["redis-server", str(ROOT / "deploy" / "redis.conf"),
+                                                    "--port", str(ports["redis"]), "--dir", str(tmp)], base_env, logs))
             step(f"the sandbox over HTTP as Sendy on {ports['sendy']}")
-            stack.enter_context(process("sendy", [str(BIN / "flask"), "--app", "storefront", "sandbox", "serve",
-                                                  "--port", str(ports["sendy"]), "--no-demo"], base_env, logs))
+            running.enter_context(process("sendy", [str(BIN / "flask"), "--app", "storefront", "sandbox", "serve",
+                                                    "--port", str(ports["sendy"]), "--no-demo"], base_env, logs))
             step(f"gunicorn, 2 workers, on {ports['app']}")
-            stack.enter_context(process("gunicorn", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], app_env, logs))
+            running.enter_context(process("gunicorn", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], app_env,
+                                          logs))
             step(f"caddy (deploy/Caddyfile, internal CA) on {http} and {https}")
-            stack.enter_context(process("caddy", ["caddy", "run", "--config", str(ROOT / "deploy" / "Caddyfile"),
-                                                  "--adapter", "caddyfile"], caddy_env, logs))
+            running.enter_context(process("caddy", ["caddy", "run", "--config", str(ROOT / "deploy" / "Caddyfile"),
+                                                    "--adapter", "caddyfile"], caddy_env, logs))
             wait_for("the sandbox", lambda: httpx.get(f"{sendy}/api/v1/address-reference/provinces").is_success)
             wait_for("gunicorn", lambda: httpx.get(f"http://127.0.0.1:{ports['app']}/readyz").is_success)
             wait_for("caddy", lambda: httpx.get(f"http://127.0.0.1:{http}/").status_code == 308)
             step(f"all up in {time.monotonic() - started:.1f} s")
-            ca = tmp / "caddy-data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
-            run_shopper(ca, sendy, app_env, https, http, ports["app"])
+            up = Stack(ports, app_env, tmp)
+            wait_for("Caddy's test CA", up.ca.exists, 10)
+
+            def platform_up() -> bool:
+                with shopper(up.ca) as browser:  # the platform host gets its certificate on the first visit
+                    return browser.get(f"https://{PLATFORM}:{https}/healthz").status_code == 200
+
+            wait_for("the platform over HTTPS", platform_up, 30)
+            yield up
         ok = True
     finally:
         if not ok:
             for log in sorted(logs.glob("*.log")):
                 print(f"--- {log.name} (last lines)\n" + "\n".join(log.read_text(errors="replace").splitlines()[-25:]))
         shutil.rmtree(tmp, ignore_errors=True)
-    step(f"deploy-check passed in {time.monotonic() - started:.1f} s (everything torn down)")
+    step(f"{name}: everything torn down ({time.monotonic() - started:.1f} s in all)")
+
+
+def main() -> int:
+    with stack() as up:
+        run_shopper(up.ca, up.sendy, up.app_env, up.ports["https"], up.ports["http"], up.ports["app"])
+    step("deploy-check passed")
     return 0
 
 
 def run_shopper(ca: Path, sendy: str, app_env: dict[str, str], https: int, http: int, app_port: int) -> None:
     platform = f"https://{PLATFORM}:{https}"
-    wait_for("Caddy's test CA", ca.exists, 10)
-
-    def platform_up() -> bool:
-        with shopper(ca) as browser:  # the platform host gets its certificate on the first visit
-            return browser.get(f"{platform}/healthz").status_code == 200
-
-    wait_for("the platform over HTTPS", platform_up, 30)
     with shopper(ca) as browser:
         expect(browser.get(f"{platform}/{SLUG}/"), 200, "the store on the platform host")
         try:

@@ -23,4 +23,4 @@ def test_the_whole_stack_serves_a_custom_domain_added_while_it_runs_over_https()
                          text=True, timeout=170)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     assert "a shopper placed an order over HTTPS on the custom domain" in run.stdout
-    assert "deploy-check passed" in run.stdout
+    assert "deploy-check passed" in run.stdout and "everything torn down" in run.stdout
