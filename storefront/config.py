@@ -103,7 +103,7 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
     store_domains = _store_domains(env.get("STORE_DOMAINS"))
     platform_hosts = _platform_hosts(env.get("PLATFORM_HOST"))
     if environment == "production":
-        _require_production_secrets(secret, keys)
+        _require_production_secrets(secret, keys, keys_file=_keys_file(env))
         _require_production_hosts(platform_hosts, store_domains)
     return Settings(
         sendy_base_url=base_url.rstrip("/") if base_url else None,
@@ -129,7 +129,7 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
     )
 
 
-def _require_production_secrets(secret: str, keys: Mapping[str, str]) -> None:
+def _require_production_secrets(secret: str, keys: Mapping[str, str], *, keys_file: str | None = None) -> None:
     if not secret:
         raise ConfigError(
             "SECRET_KEY (or SECRET_KEY_FILE) is required in production (when SENDY_BASE_URL is set "
@@ -138,7 +138,7 @@ def _require_production_secrets(secret: str, keys: Mapping[str, str]) -> None:
         )
     if len(secret) < 32:
         raise ConfigError("SECRET_KEY must be at least 32 characters long in production.")
-    if not keys:
+    if not keys and not keys_file:  # a key file may start empty: it is re-read when a store's key is added
         raise ConfigError(
             "SENDY_API_KEYS (or SENDY_API_KEYS_FILE) is required in production: a JSON object "
             'mapping each store slug to its Sendy API key, e.g. {"my-store": "keyId.secret"}.'

@@ -15,6 +15,7 @@ from conftest import FLORA, TIGRIS, current_clock
 from flask import Flask
 from resilience_helpers import close_app, http_app
 
+from storefront.config import ConfigError, load_settings
 from storefront.sendy.sandbox import Sandbox, serve_in_thread
 from storefront.services import api_keys
 
@@ -127,3 +128,15 @@ def test_the_file_is_looked_at_once_every_few_seconds_not_per_request(key_file, 
     now[0] += api_keys.CHECK_EVERY
     assert [keys.get(FLORA) for _ in range(1000)] == ["a.b"] * 1000 and looks == [str(key_file)]
     assert "a.b" not in repr(keys)
+
+
+def test_production_may_start_with_an_empty_key_file_but_not_without_keys(tmp_path) -> None:
+    empty = tmp_path / "keys.json"
+    empty.write_text("{}", encoding="utf-8")
+    production = {"SENDY_BASE_URL": "https://api.example", "SECRET_KEY": "p" * 40, "PLATFORM_HOST": "shops.example"}
+    settings = load_settings({**production, "SENDY_API_KEYS_FILE": str(empty)})
+    assert settings.api_keys == {} and settings.api_keys_file == str(empty)
+    with pytest.raises(ConfigError, match="SENDY_API_KEYS .or SENDY_API_KEYS_FILE. is required in production"):
+        load_settings(production)
+    assert load_settings({**production, "SENDY_API_KEYS": '{"a": "k.s"}', "SENDY_API_KEYS_FILE": str(empty)}) \
+        .api_keys_file is None  # the variable wins; the file is not watched
