@@ -26,7 +26,7 @@ from flask.testing import FlaskClient
 from resilience_helpers import free_port, redis_server
 
 from storefront.sendy.sandbox import Sandbox, serve_in_thread
-from storefront.services import caches
+from storefront.services import caches, domains
 from storefront.wsgi.registry import Claim, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +105,17 @@ def test_an_unpublished_store_or_a_removed_claim_stops_being_served(app, client,
     _reread(app, client, TIGRIS)
     assert _ask(client, "shop.tigris.iq") == 404 and _on(client, "shop.tigris.iq").status_code == 404
     assert client.get(f"/{TIGRIS}/", base_url=f"https://{PLATFORM}").status_code == 200  # still on the platform
+
+
+def test_a_change_webhook_s_recheck_applies_at_once(app, client, sandbox) -> None:
+    sandbox.update_store(FLORA, custom_domain=SHOP)
+    with app.app_context():
+        domains.recheck(FLORA)  # what a storefront.updated webhook calls: Sendy is read, not the event
+    assert _ask(client, SHOP) == 200
+    sandbox.update_store(FLORA, published=False)
+    with app.app_context():
+        domains.recheck(FLORA)
+    assert _ask(client, SHOP) == 404 and _on(client, SHOP).status_code == 404
 
 
 def test_two_stores_claiming_one_host_get_neither(app, client, sandbox, caplog) -> None:
