@@ -60,10 +60,11 @@ chromium:
 redis:
 	@command -v redis-server >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
-# The front (deploy/Caddyfile): Debian's Caddy. Installing it enables its stock unit, which serves
-# nothing until /etc/caddy/Caddyfile is replaced (README, "Deploying").
+# The front (deploy/Caddyfile): Debian's Caddy. The package starts a stock server on port 80; when
+# installed here (for the tests and deploy-check, which run their own Caddy) it is stopped and
+# disabled again. A deployment enables it with its own Caddyfile (README, "Deploying").
 caddy:
-	@command -v caddy >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null; }
+	@command -v caddy >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null && { $(SUDO) systemctl disable --now caddy >/dev/null 2>&1 || true; }; }
 
 # The production stack on loopback (Redis, the sandbox as Sendy, gunicorn with 2 workers, Caddy with
 # its internal CA), a custom domain added while it runs and an order placed over HTTPS on it; all torn
