@@ -144,17 +144,20 @@ def test_the_www_or_bare_twin_redirects_to_the_claimed_host(app, client, sandbox
     assert _on(client, claimed).status_code == 200
 
 
-def test_a_store_cannot_claim_the_platform_host(app, client, sandbox, caplog) -> None:
-    sandbox.update_store(FLORA, custom_domain=PLATFORM)
+@pytest.mark.parametrize("host", [PLATFORM, f"www.{PLATFORM}"])
+def test_a_store_cannot_claim_the_platform_host(app, client, sandbox, caplog, host) -> None:
+    sandbox.update_store(FLORA, custom_domain=host)
     with caplog.at_level(logging.WARNING, logger="storefront.domains"):
         _read(client, FLORA)
     assert "publishes the platform host" in caplog.text
+    assert _ask(client, f"www.{PLATFORM}") == 404 and _on(client, f"www.{PLATFORM}").status_code == 404
     index = client.get("/", base_url=f"https://{PLATFORM}")
     assert index.status_code == 200 and f'href="/{TIGRIS}/"' in index.get_data(as_text=True)  # still the platform
 
 
 def test_static_domains_and_operator_pins_decide_before_claims() -> None:
-    claims = {"a": Claim("x.iq", 0), "b": Claim("x.iq", 0), "c": Claim("static.iq", 0), "d": Claim("p.iq", 0)}
+    claims = {"a": Claim("x.iq", 0), "b": Claim("x.iq", 0), "c": Claim("static.iq", 0), "d": Claim("p.iq", 0),
+              "e": Claim("www.p.iq", 0)}
     snap = build({"static.iq": "s"}, claims, {}, frozenset({"p.iq"}))
     assert snap.slugs == {"static.iq": "s"} and snap.conflicts == {"x.iq": ("a", "b")}
     assert snap.redirects == {"www.static.iq": "static.iq"}

@@ -14,6 +14,7 @@ from flask import current_app
 
 from storefront.sendy import SendyNotFound, SendyUnavailable
 from storefront.services import caches, catalog
+from storefront.wsgi.domains import twin
 from storefront.wsgi.registry import LiveDomains, Snapshot
 
 
@@ -52,7 +53,7 @@ def add(host: str, slug: str) -> None:
     Pins the host to the store (it wins a claim by another store) and lifts a block by ``remove``.
     """
     live = registry()
-    if host in live.platform:
+    if host in live.platform or twin(host) in live.platform:
         raise DomainRefused(f"{host} is a platform host (PLATFORM_HOST): no store may have it")
     try:
         store = catalog.read_store(slug)  # records the claim Sendy publishes, in every worker
@@ -118,7 +119,7 @@ def rows(live: LiveDomains) -> list[Row]:
         if claim.host in live.static:
             continue
         decision = snap.decisions.get(claim.host, "")
-        if claim.host in live.platform:
+        if claim.host in live.platform or twin(claim.host) in live.platform:
             state = "platform host"
         elif decision == "block":
             state = "blocked"
@@ -135,6 +136,6 @@ def rows(live: LiveDomains) -> list[Row]:
         if host not in claimed:
             out.append(Row(host, decision.removeprefix("pin:") if decision != "block" else "-", "operator",
                            "blocked" if decision == "block" else "pinned, not claimed", None))
-    for twin, host in sorted(snap.redirects.items()):
-        out.append(Row(twin, snap.slugs[host], "twin", f"→ {host}", None))
+    for other, host in sorted(snap.redirects.items()):
+        out.append(Row(other, snap.slugs[host], "twin", f"→ {host}", None))
     return out

@@ -12,7 +12,8 @@ A ``DomainMap`` (``wsgi.domains``) fed by three sources:
 - ``STORE_DOMAINS``: static, from the environment; always served.
 
 A host claimed by two stores is served by neither (and logged), unless pinned. A platform host
-(``PLATFORM_HOST``) is never a store's. Each served host's ``www.`` or bare twin redirects to it.
+(``PLATFORM_HOST``), or its ``www.``/bare twin, is never a store's. Each served host's ``www.`` or
+bare twin redirects to it.
 
 Claims and decisions live in Redis (``REDIS_URL``: every worker and machine shares them), else in
 this process's memory. Lookups never touch Redis: each process keeps a local snapshot, re-read by a
@@ -74,7 +75,7 @@ def build(static: Mapping[str, str], claims: Mapping[str, Claim], decisions: Map
     slugs = dict(static)
     claimants: dict[str, set[str]] = {}
     for slug, claim in claims.items():
-        if claim.host in platform or claim.host in static or decisions.get(claim.host) == "block":
+        if _platforms(claim.host, platform) or claim.host in static or decisions.get(claim.host) == "block":
             continue
         claimants.setdefault(claim.host, set()).add(slug)
     conflicts: dict[str, tuple[str, ...]] = {}
@@ -96,6 +97,11 @@ def build(static: Mapping[str, str], claims: Mapping[str, Claim], decisions: Map
         if other and other not in slugs and other not in conflicts and other not in platform:
             redirects[other] = host
     return Snapshot(slugs, hosts, redirects, conflicts, dict(claims), dict(decisions))
+
+
+def _platforms(host: str, platform: frozenset[str]) -> bool:
+    """A platform host, or its ``www.``/bare twin: never a store's."""
+    return host in platform or twin(host) in platform
 
 
 class Backend(Protocol):
@@ -253,8 +259,9 @@ class LiveDomains:
             if current is not None:
                 self.forget(slug)
             return
-        if host in self.platform:
-            log.warning("store %s publishes the platform host %s as its custom domain: ignored", slug, host)
+        if _platforms(host, self.platform):
+            log.warning("store %s publishes the platform host %s (or its www. twin) as its custom domain: ignored",
+                        slug, host)
             if current is not None:
                 self.forget(slug)
             return
