@@ -7,14 +7,16 @@ MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast serve bench audit venv test-tools translations photos extract chromium redis wrk audit-tools lint clean
+.PHONY: run test test-fast serve bench audit venv test-tools translations photos extract chromium redis caddy wrk \
+	audit-tools lint clean deploy-check
 
 run: venv translations photos
 	@echo "Demo stores: http://$(HOST):$(PORT)/  (e.g. http://$(HOST):$(PORT)/flora-baghdad/)"
 	$(BIN)/flask --app storefront run --host $(HOST) --port $(PORT)
 
-test: test-tools translations photos chromium redis lint
-	$(BIN)/python -m pytest
+# One line per test file, with the share done at its end (the -q of pyproject.toml is for targeted runs).
+test: test-tools translations photos chromium redis caddy lint
+	$(BIN)/python -m pytest -o addopts="" -p no:cacheprovider
 
 # The inner loop (about a minute): everything but the tests marked `slow` (Chromium, the soak,
 # gunicorn on Redis, real timeouts, bursts of requests). `make test` still runs them all.
@@ -39,7 +41,8 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 translations: venv $(MO)
 
 # The demo stores' photos: 12 MP JPEGs of about 2 MB, as phones upload them (not committed;
-# made once per clone, again when the tool or the seed changes; about 10 s on two cores).
+# made once per clone, again when the tool or the seed changes; about 1.5 minutes on two cores,
+# most of the first `make run`).
 PHOTOS := static/img/photos/.stamp
 photos: $(PHOTOS)
 
@@ -61,6 +64,18 @@ chromium:
 
 redis:
 	@command -v redis-server >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
+# The front (deploy/Caddyfile): Debian's Caddy. The package starts a stock server on port 80; when
+# installed here (for the tests and deploy-check, which run their own Caddy) it is stopped and
+# disabled again. A deployment enables it with its own Caddyfile (README, "Deploying").
+caddy:
+	@command -v caddy >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null && { $(SUDO) systemctl disable --now caddy >/dev/null 2>&1 || true; }; }
+
+# The production stack on loopback (Redis, the sandbox as Sendy, gunicorn with 2 workers, Caddy with
+# its internal CA), a custom domain added while it runs and an order placed over HTTPS on it; all torn
+# down after. About 20 s. Also run by `make test` (tests/test_deploy_check.py).
+deploy-check: venv translations redis caddy
+	$(BIN)/python deploy/check.py
 
 lint: test-tools
 	$(BIN)/ruff check .

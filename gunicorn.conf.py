@@ -12,6 +12,7 @@ import tempfile
 # them up. Set before the app (and prometheus_client) is imported; emptied at each start.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="storefront-metrics-")
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)  # systemd: under RuntimeDirectory
 
 wsgi_app = "storefront:create_app()"
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
@@ -34,6 +35,9 @@ max_requests_jitter = max_requests // 10
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# gunicorn >= 24's control socket (default: under $HOME); the systemd unit puts it under /run.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 # Behind a proxy, set TRUSTED_PROXIES for the app (werkzeug ProxyFix); gunicorn trusts none.
 forwarded_allow_ips = ""
 

@@ -21,7 +21,8 @@ What it measures (every server on 127.0.0.1; every process stopped at the end, e
    (generated here, not committed): one request's time and memory, and 40 variants at once
    (the peak memory of each worker with its resize processes).
 
-Prints the tables, writes them to bench/RESULTS.md with the machine they ran on, and exits 1
+Prints the tables, writes them to bench/results/RESULTS.md (untracked; with --record also to the
+tracked bench/RESULTS.md) with the machine they ran on, and exits 1
 when a budget is missed. BENCH_DURATION (seconds per wrk run, default 5) and BENCH_ROUNDS
 (default 3) change the length of the throughput runs.
 """
@@ -75,7 +76,8 @@ COLD_LIMIT = 2 * LATENCY + 0.05  # two round trips in sequence (and a little) is
 VIEWS, VIEW_THREADS = 1000, 8
 VIEWS_LATENCY = 0.1  # a Sendy round trip as from a real network, so overlapping refetches show
 SECRET = "bench-" + "x" * 40
-RESULTS = ROOT / "bench" / "RESULTS.md"
+RECORDED = ROOT / "bench" / "RESULTS.md"  # the figures kept in git: rewritten only with --record
+RESULTS = ROOT / "bench" / "results" / "RESULTS.md"
 
 
 # ---------------------------------------------------------------- processes
@@ -597,9 +599,12 @@ def main() -> int:
         f"{LATENCY * 1000:.0f} ms to every call; the first line includes the worker's first template "
         "compilation, the second line is a cold store in a worker whose templates are compiled.",
         *[f"- {note}" for note in report.notes], ""])
-    RESULTS.write_text(text, encoding="utf-8")
+    RESULTS.parent.mkdir(exist_ok=True)
+    written = [RESULTS, RECORDED] if "--record" in sys.argv[1:] else [RESULTS]
+    for path in written:
+        path.write_text(text, encoding="utf-8")
     print(text)
-    print(f"Written to {RESULTS.relative_to(ROOT)}")
+    print("Written to " + " and ".join(str(path.relative_to(ROOT)) for path in written))
     return 1 if report.failed else 0
 
 

@@ -19,10 +19,11 @@ from storefront.runtime.clock import Clock
 from storefront.sendy import SendyClient
 from storefront.services import limits
 from storefront.services import sendy as sendy_service
+from storefront.services.api_keys import KeyFile
 from storefront.web import i18n, security
 from storefront.wsgi import hosts, page_cache
-from storefront.wsgi.domains import StaticDomains
 from storefront.wsgi.hosts import StorefrontFlask
+from storefront.wsgi.registry import LiveDomains
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
                    default_translation_directories=str(ROOT / "translations"))
-    observability.init_app(app, json_logs=settings.json_logs)  # request ids before CSRF runs
+    observability.init_app(app, json_logs=settings.json_logs, level=settings.log_level)  # request ids before CSRF runs
     cache.init_app(app)
     csrf.init_app(app)
     session.init_app(app)
@@ -67,7 +68,10 @@ def _wrap(app: Flask, settings: Settings) -> None:
     page_cache.init_app(app, shared=bool(settings.redis_url))  # public catalog pages replayed from memory
     images.init_app(app, settings.image_hosts, settings.image_cache_dir,  # made images served from disk
                     settings.image_cache_mb)
-    hosts.init_app(app, StaticDomains(settings.store_domains), settings.platform_hosts,  # hosts and domains
+    platform_names = {hosts.parse_host(host)[0] for host in settings.platform_hosts}
+    domain_map = LiveDomains(settings.store_domains, platform_names, settings.redis_url,
+                             now=app.extensions["clock"].time)  # shared with Redis
+    hosts.init_app(app, domain_map, settings.platform_hosts,  # hosts and domains
                    any_host=views.ANY_HOST, site_wide=views.SITE_WIDE)
     if settings.trusted_proxies:  # the client's address, scheme and host as the proxy saw them
         n = settings.trusted_proxies
@@ -109,7 +113,12 @@ def _init_sendy(app: Flask, settings: Settings) -> None:
         transport = transport or sandbox_transport
         base_url = demo.SANDBOX_URL
         api_keys = {**demo_keys, **api_keys}
-    app.extensions["api_keys"] = api_keys
+    if settings.api_keys_file:  # re-read when the file changes: a new store's key without a restart
+        extra = {slug: key for slug, key in api_keys.items() if slug not in settings.api_keys}
+        app.extensions["api_keys"] = KeyFile(settings.api_keys_file, settings.api_keys, extra=extra,
+                                            now=app.extensions["clock"].time)
+    else:
+        app.extensions["api_keys"] = api_keys
     app.extensions["sendy"] = SendyClient(
         base_url, transport=transport, timeout=settings.sendy_timeout,
         retries=app.config.get("SENDY_RETRIES", 2), backoff=app.config.get("SENDY_BACKOFF", 0.2),
@@ -121,12 +130,14 @@ def _init_sendy(app: Flask, settings: Settings) -> None:
 def _register_views(app: Flask) -> None:
     from storefront import demo, views
     from storefront.views import errors, site
+    from storefront.views.cli import domains_cli
 
     errors.init_app(app)
     site.init_app(app)
     for bp in views.BLUEPRINTS:
         app.register_blueprint(bp)
     demo.init_cli(app)
+    app.cli.add_command(domains_cli)
 
 
 def _close_streamed_body(response: Response) -> Response:

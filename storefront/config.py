@@ -52,6 +52,8 @@ class Settings:
 
     sendy_base_url: str | None = None
     api_keys: Mapping[str, str] = field(default_factory=dict)
+    #: ``SENDY_API_KEYS_FILE`` when the keys come from it (re-read when it changes), else None
+    api_keys_file: str | None = None
     store_domains: Mapping[str, str] = field(default_factory=dict)
     fulfillment: Mapping[str, str] = field(default_factory=dict)
     secret_key: str = ""
@@ -62,6 +64,7 @@ class Settings:
     platform_hosts: tuple[str, ...] = ()
     trusted_proxies: int = 0
     json_logs: bool = False
+    log_level: str = "INFO"
     otp_budgets: OtpBudgets = field(default_factory=lambda: OtpBudgets())
     metrics_token: str = ""
     image_hosts: tuple[str, ...] = ()
@@ -86,7 +89,7 @@ ENV_NAMES = ("SENDY_BASE_URL", "SENDY_API_KEYS", "SENDY_API_KEYS_FILE", "STORE_D
              "SENDY_TIMEOUT", "STOREFRONT_ENV", "PLATFORM_HOST", "TRUSTED_PROXIES", "LOG_FORMAT",
              "OTP_PREFIX_HOURLY", "OTP_STORE_HOURLY", "OTP_STORE_DAILY", "OTP_BUDGETS", "OTP_PLATFORM_HOURLY",
              "METRICS_TOKEN", "METRICS_TOKEN_FILE", "IMAGE_HOSTS", "IMAGE_CACHE_DIR", "IMAGE_CACHE_MB",
-             "PLATFORM_NAME")
+             "PLATFORM_NAME", "LOG_LEVEL")
 
 
 def load_settings(env: Mapping[str, Any]) -> Settings:
@@ -100,11 +103,12 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
     store_domains = _store_domains(env.get("STORE_DOMAINS"))
     platform_hosts = _platform_hosts(env.get("PLATFORM_HOST"))
     if environment == "production":
-        _require_production_secrets(secret, keys)
+        _require_production_secrets(secret, keys, keys_file=_keys_file(env))
         _require_production_hosts(platform_hosts, store_domains)
     return Settings(
         sendy_base_url=base_url.rstrip("/") if base_url else None,
         api_keys=keys,
+        api_keys_file=_keys_file(env),
         store_domains=store_domains,
         fulfillment=_fulfillment(env.get("STORE_FULFILLMENT")),
         secret_key=secret or secrets.token_hex(32),  # development: carts last as long as the process
@@ -115,6 +119,7 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
         platform_hosts=platform_hosts,
         trusted_proxies=_proxies(env.get("TRUSTED_PROXIES")),
         json_logs=_log_format(env.get("LOG_FORMAT"), environment) == "json",
+        log_level=_log_level(env.get("LOG_LEVEL")),
         otp_budgets=_otp_budgets(env),
         metrics_token=_metrics_token(_secret(env, "METRICS_TOKEN")),
         image_hosts=_image_hosts(env.get("IMAGE_HOSTS")),
@@ -124,7 +129,7 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
     )
 
 
-def _require_production_secrets(secret: str, keys: Mapping[str, str]) -> None:
+def _require_production_secrets(secret: str, keys: Mapping[str, str], *, keys_file: str | None = None) -> None:
     if not secret:
         raise ConfigError(
             "SECRET_KEY (or SECRET_KEY_FILE) is required in production (when SENDY_BASE_URL is set "
@@ -133,7 +138,7 @@ def _require_production_secrets(secret: str, keys: Mapping[str, str]) -> None:
         )
     if len(secret) < 32:
         raise ConfigError("SECRET_KEY must be at least 32 characters long in production.")
-    if not keys:
+    if not keys and not keys_file:  # a key file may start empty: it is re-read when a store's key is added
         raise ConfigError(
             "SENDY_API_KEYS (or SENDY_API_KEYS_FILE) is required in production: a JSON object "
             'mapping each store slug to its Sendy API key, e.g. {"my-store": "keyId.secret"}.'
@@ -203,6 +208,23 @@ def _log_format(value: Any, environment: str) -> str:
     return name
 
 
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _log_level(value: Any) -> str:
+    name = _text(value).upper() or "INFO"
+    if name not in _LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)} (got {value!r}).")
+    return name
+
+
+def _keys_file(env: Mapping[str, Any]) -> str | None:
+    """The key file to watch: only when the keys come from it (``SENDY_API_KEYS`` unset)."""
+    if env.get("SENDY_API_KEYS") not in (None, ""):
+        return None
+    return _text(env.get("SENDY_API_KEYS_FILE")) or None
+
+
 def _proxies(value: Any) -> int:
     text = _text(value) or "0"
     if not text.isdigit() or int(text) > 5:
@@ -226,6 +248,11 @@ def _json_object(name: str, value: Any, example: str) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise ConfigError(f"{name} must be a JSON object, e.g. {example}")
     return parsed
+
+
+def parse_api_keys(value: Any) -> dict[str, str]:
+    """``SENDY_API_KEYS`` (or its file's text): slug → key; ConfigError (never echoing a key) when malformed."""
+    return _api_keys(value)
 
 
 def _api_keys(value: Any) -> dict[str, str]:

@@ -76,10 +76,10 @@ def _finish(response: Response) -> Response:
     return response
 
 
-def init_logging(json_logs: bool) -> None:
-    """Send the app's logs to stderr, as JSON lines in production."""
+def init_logging(json_logs: bool, level: str = "INFO") -> None:
+    """Send the app's logs to stderr, as JSON lines in production, from ``level`` (``LOG_LEVEL``) up."""
     logger = logging.getLogger("storefront")
-    logger.setLevel(logging.INFO)
+    logger.setLevel(level)
     if not any(getattr(h, "_storefront", False) for h in logger.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter() if json_logs else logging.Formatter(
@@ -88,9 +88,9 @@ def init_logging(json_logs: bool) -> None:
         logger.addHandler(handler)
 
 
-def init_app(app: Flask, *, json_logs: bool) -> None:
+def init_app(app: Flask, *, json_logs: bool, level: str = "INFO") -> None:
     """Request ids and the access log."""
     app.before_request(_start)
     app.after_request(_finish)
     if not app.testing:
-        init_logging(json_logs)
+        init_logging(json_logs, level)

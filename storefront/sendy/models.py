@@ -193,6 +193,8 @@ class Store:
     policies: tuple[Policy, ...] = ()
     categories: tuple[Category, ...] = ()
     shipping_rules: tuple[ShippingRule, ...] = ()
+    #: the host name the merchant set as the store's own domain ("" when none, or not a host name)
+    custom_domain: str = ""
 
     def product_by_sku(self, sku: str) -> Product | None:
         """The product with this SKU, if the store still sells it."""

@@ -23,7 +23,7 @@ from flask import current_app
 
 from storefront.services import addresses, catalog, orders
 from storefront.services import sendy as sendy_cache
-from storefront.wsgi import page_cache
+from storefront.wsgi import page_cache, registry
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,9 @@ CACHES: tuple[Cache, ...] = (
     Cache("made images", "IMAGE_CACHE_DIR/<key>/<width>.<fmt>", "until evicted (bounded by IMAGE_CACHE_MB)",
           "per machine (disk)", "never (content-addressed)"),
     Cache("readiness", "readiness", "5 s", "process", "expiry"),
+    Cache("custom domains", "storefront-domains:claims, :decisions; each process's snapshot",
+          f"claims until the store lets go; snapshot re-read every {registry.REFRESH:g} s", "shared + process",
+          "each read of the store (registry.store_read / store_gone); forget_store → its next read"),
     Cache("formatted money", "templating._money(amount, locale)", "life of the process (bounded, 4,096)",
           "process", "never (pure function)"),
 )

@@ -20,6 +20,7 @@ from storefront.sendy.models import Category, Product, Store, Variant
 from storefront.services.index import SORTS, StoreIndex
 from storefront.services.search import words
 from storefront.services.sendy import cached, client
+from storefront.wsgi import registry
 
 STORE_TTL = 60
 #: Seconds a process serves its indexed copy of a store before re-reading the shared cache.
@@ -79,9 +80,10 @@ def get_store(slug: str) -> Store:
     if entry is not None and now - entry.checked < LOCAL_TTL:
         return entry.store
     try:
-        store = cached(f"store:{slug}", STORE_TTL, lambda: client().get_storefront(slug))
+        store = cached(f"store:{slug}", STORE_TTL, lambda: read_store(slug))
     except SendyNotFound:
         memo.drop(slug)
+        registry.store_gone(slug)
         raise
     if entry is not None and (entry.store is store or entry.store == store):
         entry.checked = now  # the same catalog: keep its index
@@ -95,6 +97,18 @@ def get_store(slug: str) -> Store:
 def on_indexed(app: Flask, listener: Callable[[Store], None]) -> None:
     """Call ``listener`` with each new copy of a store this process indexes (it must not raise or wait)."""
     app.extensions.setdefault("store_indexed", []).append(listener)
+
+
+def read_store(slug: str) -> Store:
+    """The store as Sendy publishes it right now (no cache); its ``customDomain`` claim is recorded
+    in the domain registry (an unpublished store's claim goes), in every worker."""
+    try:
+        store = client().get_storefront(slug)
+    except SendyNotFound:
+        registry.store_gone(slug)
+        raise
+    registry.store_read(slug, store.custom_domain)
+    return store
 
 
 def index(store: Store) -> StoreIndex:

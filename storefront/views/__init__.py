@@ -7,11 +7,11 @@ sandbox app, served apart (``flask sandbox serve``).
 
 from __future__ import annotations
 
-from storefront.views import cart, checkout, health, images, metrics, site, store, tracking
+from storefront.views import cart, checkout, health, images, metrics, site, store, tls, tracking
 
 #: Every blueprint of the app, in the order the factory registers them.
-BLUEPRINTS = (health.bp, metrics.bp, site.bp, store.bp, cart.bp, checkout.bp, tracking.bp, images.bp)
+BLUEPRINTS = (health.bp, metrics.bp, tls.bp, site.bp, store.bp, cart.bp, checkout.bp, tracking.bp, images.bp)
 #: Endpoints (or blueprints) answered on any well-formed host: probes come by IP and port, the scraper too.
-ANY_HOST = ("health", "metrics")
+ANY_HOST = ("health", "metrics", "tls")
 #: Endpoints (or blueprints) that keep their own paths on a store's custom domain.
 SITE_WIDE = (*ANY_HOST, "static", "images", "site.favicon")

@@ -1,8 +1,9 @@
 """WSGI layer: the custom-domain map — which store a host name serves, and a store's own host.
 
-``DomainMap`` is the interface the host router, canonical URLs and the image fetcher use; the
-factory chooses the implementation (today ``StaticDomains`` from ``STORE_DOMAINS``). A live
-registry fed by Sendy replaces it without touching its callers.
+``DomainMap`` is the interface the host router, canonical URLs, the TLS ask endpoint and the image
+fetcher use; the factory chooses the implementation: ``wsgi.registry.LiveDomains`` (the live
+registry fed by the stores Sendy publishes, the ``domains`` CLI and ``STORE_DOMAINS``), or
+``StaticDomains`` (``STORE_DOMAINS`` alone, fixed for the life of the process).
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ class DomainMap(Protocol):
     def hosts(self) -> frozenset[str]:
         """Every host name a store is served on."""
 
+    def redirect_for(self, host: str) -> str | None:
+        """The host this one redirects to: the ``www.`` or bare twin of a store's host, if any."""
+
+
+def twin(host: str) -> str | None:
+    """``www.shop.iq`` ↔ ``shop.iq``: the other spelling of a host (None when it would not be a domain)."""
+    other = host.removeprefix("www.") if host.startswith("www.") else f"www.{host}"
+    return other if "." in other else None
+
 
 class StaticDomains:
     """The domains configured in ``STORE_DOMAINS``: fixed for the life of the process."""
@@ -46,6 +56,11 @@ class StaticDomains:
     def hosts(self) -> frozenset[str]:
         """Every host name a store is served on."""
         return frozenset(self._slugs)
+
+    def redirect_for(self, host: str) -> str | None:
+        """The host this one redirects to: the ``www.`` or bare twin of a store's host, if any."""
+        other = twin(host)
+        return other if other in self._slugs and host not in self._slugs else None
 
 
 def domains() -> DomainMap:

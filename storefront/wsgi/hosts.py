@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, g, has_request_context, request
-from werkzeug.sansio.utils import host_is_trusted
+from werkzeug.sansio.utils import get_current_url, host_is_trusted
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import get_host
 
@@ -86,6 +86,14 @@ def _unknown_host(environ: dict[str, Any], start_response: Any) -> Any:
     return response(environ, start_response)
 
 
+def _moved(environ: dict[str, Any], start_response: Any, scheme: str, host: str) -> Any:
+    """301 to the same path and query on the store's own spelling of its domain."""
+    query = str(environ.get("QUERY_STRING", "")).encode("latin-1")
+    url = get_current_url(scheme, host, environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", "/"), query)
+    response = Response("Moved.\n", status=301, mimetype="text/plain", headers={"Location": url})
+    return response(environ, start_response)
+
+
 class HostRouter:
     """WSGI middleware: custom domains to store paths; malformed and (when ``strict``) unknown hosts refused.
 
@@ -118,6 +126,8 @@ class HostRouter:
             if not path.startswith(self.site_wide):
                 environ["PATH_INFO"] = f"/{slug}{path}"
             environ[DOMAIN_SLUG] = slug
+        elif port is None and (target := self.domains.redirect_for(name)):  # www. ↔ bare domain
+            return _moved(environ, start_response, scheme, target)
         elif self.strict and not self._is_platform(name, port, scheme) and \
                 environ.get("PATH_INFO") not in self.probes:  # probes come by IP and port
             return _unknown_host(environ, start_response)

@@ -75,6 +75,20 @@ class Sandbox:
         with self.state.lock:
             self.state.stores[store.slug] = store
 
+    def update_store(self, slug: str, *, custom_domain: str | None | object = ...,
+                     published: bool | None = None) -> bool:
+        """TEST HOOK: the merchant sets (or clears: None) the store's ``customDomain`` and/or (un)publishes it,
+        as in Sendy's dashboard; False when there is no such store."""
+        with self.state.lock:
+            store = self.state.stores.get(slug)
+            if store is None:
+                return False
+            if custom_domain is not ...:
+                store.storefront = {**store.storefront, "customDomain": custom_domain}
+            if published is not None:
+                store.published = published
+            return True
+
     def reset(self) -> None:
         """Clear codes, orders, faults and the request log."""
         self.state.reset()

@@ -1,5 +1,5 @@
 """Sandbox layer: test hooks under /__sandbox/ (codes, faults, orders and their status, de-duplication,
-reset); never Sendy's."""
+a store's domain and publication, reset); never Sendy's."""
 
 from __future__ import annotations
 
@@ -77,6 +77,21 @@ def dedupe() -> Response:
         raise ApiFailure(400, 'Body must be {"enabled": true} or {"enabled": false}')
     _sandbox().dedupe = enabled
     return ok({"enabled": enabled}, message="De-duplication set")
+
+
+@bp.post("/stores/<slug>")
+def update_store(slug: str) -> Response:
+    """What a merchant changes in Sendy's dashboard: {"customDomain": "shop.example.iq" | null, "isPublished": bool}."""
+    body: Any = request.get_json(silent=True)
+    if not isinstance(body, dict) or not set(body) <= {"customDomain", "isPublished"}:
+        raise ApiFailure(400, 'Body must be {"customDomain": "<host>" | null, "isPublished": true | false}')
+    domain, published = body.get("customDomain", ...), body.get("isPublished")
+    if (domain is not ... and domain is not None and not isinstance(domain, str)) or \
+            (published is not None and not isinstance(published, bool)):
+        raise ApiFailure(400, "customDomain must be a string or null, isPublished true or false")
+    if not _sandbox().update_store(slug, custom_domain=domain, published=published):
+        raise ApiFailure(404, "No such store")
+    return ok(None, message="Store updated")
 
 
 @bp.post("/reset")

@@ -5,6 +5,7 @@ A broken product, variant, category, FAQ, policy or link is logged and skipped; 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -72,7 +73,28 @@ def parse_store(d: Mapping[str, Any]) -> Store:
         policies=_policies(slug, d.get("policies")),
         categories=each(slug, "category", d.get("categories"), _category),
         shipping_rules=_shipping_rules(slug, d.get("shippingRules")),
+        custom_domain=custom_domain(slug, d.get("customDomain")),
     )
+
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+
+
+def custom_domain(slug: str, value: Any) -> str:
+    """``customDomain`` as a host name: lowercase, no final dot; "" when absent or not a plain host name
+    (a URL, a port, a path or an address is logged and ignored: the store is still served on the platform)."""
+    raw = text(value)
+    if not raw:
+        return ""
+    host = raw.lower().removesuffix(".")
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        host = ""
+    if not _DOMAIN.match(host):
+        log.warning("store %s: ignored customDomain %r: not a host name", slug, raw[:LOG_ID_CHARS])
+        return ""
+    return host
 
 
 def _product(raw: Any, slug: str = "") -> Product | None:
