@@ -12,12 +12,13 @@ from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from storefront import images
+from storefront.cli import webhooks_cli
 from storefront.config import ENV_NAMES, Settings, load_settings
 from storefront.extensions import babel, cache, compress, csrf
 from storefront.runtime import observability, session, state
 from storefront.runtime.clock import Clock
 from storefront.sendy import SendyClient
-from storefront.services import limits
+from storefront.services import cdn, limits, webhooks
 from storefront.services import sendy as sendy_service
 from storefront.web import i18n, security
 from storefront.wsgi import hosts, page_cache
@@ -41,6 +42,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["settings"] = settings
     app.extensions["clock"] = app.config.get("CLOCK") or Clock()
 
+    webhooks.init_app(app, settings.webhook_secrets, settings.webhook_secrets_file)
+    cdn.init_app(app, settings.cdn_purge, settings.cdn_purge_token)
     _init_sendy(app, settings)
     i18n.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
@@ -57,6 +60,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     compress.init_app(app)
     app.after_request(_close_streamed_body)
     _wrap(app, settings)
+    if settings.sandbox:
+        from storefront import demo
+
+        demo.mount_hooks(app)
     return app
 
 
@@ -126,6 +133,7 @@ def _register_views(app: Flask) -> None:
     for bp in views.BLUEPRINTS:
         app.register_blueprint(bp)
     demo.init_cli(app)
+    app.cli.add_command(webhooks_cli)
 
 
 def _close_streamed_body(response: Response) -> Response:

@@ -14,9 +14,18 @@ from collections.abc import Callable
 import httpx
 
 from storefront.sendy.errors import SendyForbidden, SendyNotFound, SendyRateLimited, SendyRejected, SendyUnavailable
-from storefront.sendy.models import Area, Order, OrderRequest, OtpTicket, PlacedOrder, Province, Store
+from storefront.sendy.models import (
+    Area,
+    Order,
+    OrderRequest,
+    OtpTicket,
+    PlacedOrder,
+    Province,
+    Store,
+    WebhookSubscription,
+)
 from storefront.sendy.transport import Transport
-from storefront.sendy.wire import orders, routes
+from storefront.sendy.wire import orders, routes, webhooks
 from storefront.sendy.wire.stores import parse_store
 from storefront.sendy.wire.values import items, obj
 
@@ -74,3 +83,8 @@ class SendyClient:
     def get_order(self, api_key: str, order_id: str) -> Order:
         """Read one order back (key with orders:read); ``order_id`` is the id given when it was placed."""
         return orders.parse_order(obj(self._wire.get(routes.order(order_id), api_key)))
+
+    def register_webhook(self, api_key: str, url: str) -> WebhookSubscription:
+        """Subscribe the key's store to its events at ``url``; the answer carries the signing secret."""
+        return webhooks.parse_subscription(self._wire.post(routes.WEBHOOKS, api_key, webhooks.register_body(url)),
+                                           url)

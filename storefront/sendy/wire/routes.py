@@ -1,4 +1,4 @@
-"""Sendy's routes (contract §1–§5): the paths the client calls, and their names in the metrics."""
+"""Sendy's routes (contract §1–§5, §7): the paths the client calls, and their names in the metrics."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ _ENDPOINTS = (
     ("POST", "/orders/send-otp", "send_otp"),
     ("POST", "/orders/storefront", "order"),
     ("GET", "/integrations/orders/", "order_read"),
+    ("POST", "/integrations/webhooks", "webhooks"),
 )
 PROVINCES = f"{API}/address-reference/provinces"
 SEND_OTP = f"{API}/store/integrations/orders/send-otp"
 PLACE_ORDER = f"{API}/store/integrations/orders/storefront"
+WEBHOOKS = f"{API}/store/integrations/webhooks"
 
 
 def storefront(slug: str) -> str:
