@@ -7,13 +7,13 @@ MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve bench audit venv test-tools translations photos extract chromium redis wrk audit-tools lint clean
+.PHONY: run test serve bench audit venv test-tools translations photos extract chromium redis varnish wrk audit-tools lint clean
 
 run: venv translations photos
 	@echo "Demo stores: http://$(HOST):$(PORT)/  (e.g. http://$(HOST):$(PORT)/flora-baghdad/)"
 	$(BIN)/flask --app storefront run --host $(HOST) --port $(PORT)
 
-test: test-tools translations photos chromium redis lint
+test: test-tools translations photos chromium redis varnish lint
 	$(BIN)/python -m pytest
 
 # Two stamps, each installed once (again when pyproject.toml changes): the app alone for
@@ -57,6 +57,11 @@ chromium:
 redis:
 	@command -v redis-server >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
+# Varnish with the xkey vmod (Debian's varnish-modules), for deploy/varnish.vcl's tests and the bench;
+# the system service it installs is not needed (tests start their own varnishd on loopback).
+varnish:
+	@command -v varnishd >/dev/null 2>&1 && test -e /usr/lib/varnish/vmods/libvmod_xkey.so || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish varnish-modules >/dev/null; }
+
 lint: test-tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy storefront
@@ -76,7 +81,7 @@ serve: venv translations photos
 	BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
 
 # Benchmarks: gunicorn on the sandbox served over HTTP, loaded by wrk; fails when a budget is missed.
-bench: test-tools translations photos redis wrk
+bench: test-tools translations photos redis varnish wrk
 	$(BIN)/python bench/run.py
 
 wrk:

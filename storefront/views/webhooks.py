@@ -7,6 +7,8 @@ The path is the platform's: it stays the same on a store's custom domain (``view
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
@@ -49,5 +51,6 @@ def sendy(store: str) -> Response:
     response.headers["Cache-Control"] = "no-store"
     if recorded and event.handled:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        response.call_on_close(lambda: webhooks.process(app, event))
+        sleep = app.config.get("WEBHOOK_SLEEP") or time.sleep  # tests skip the pauses between purges
+        response.call_on_close(lambda: webhooks.process(app, event, sleep))
     return response
