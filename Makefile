@@ -60,7 +60,7 @@ redis:
 # Varnish with the xkey vmod (Debian's varnish-modules), for deploy/varnish.vcl's tests and the bench;
 # the system service it installs is not needed (tests start their own varnishd on loopback).
 varnish:
-	@command -v varnishd >/dev/null 2>&1 && test -e /usr/lib/varnish/vmods/libvmod_xkey.so || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish varnish-modules >/dev/null; }
+	@command -v varnishd >/dev/null 2>&1 && dpkg -s varnish-modules >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish varnish-modules >/dev/null; }
 
 lint: test-tools
 	$(BIN)/ruff check .
