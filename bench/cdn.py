@@ -59,12 +59,12 @@ end
 Check = Callable[[str, str, str, "bool | None"], None]
 
 
-def start_varnish(procs: Any, tmp: Path, name: str, backend_port: int, vcl: Path, free_port: Callable[[], int]
-                  ) -> tuple[Any, str, Path]:
+def start_builtin_varnish(procs: Any, tmp: Path, name: str, backend_port: int, vcl: Path,
+                          free_port: Callable[[], int]) -> tuple[Any, str, Path]:
+    """A varnishd with Varnish's built-in behaviour in front of the app (the "before")."""
     work = tmp / name
     work.mkdir()
-    (work / "backend.vcl").write_text(
-        f'backend default {{ .host = "127.0.0.1"; .port = "{backend_port}"; }}\nacl purgers {{ "127.0.0.1"; }}\n')
+    (work / "backend.vcl").write_text(f'backend default {{ .host = "127.0.0.1"; .port = "{backend_port}"; }}\n')
     port = free_port()
     log = work / "varnishd.log"
     with log.open("wb") as out:
@@ -150,6 +150,7 @@ def freshness(check: Check, sandbox: Any, app: str, varnish: str) -> dict[str, l
                        for key, base in (("varnish", varnish), ("workers", app))}
         for key in seen:
             seen[key].append(watched[key].result())
+        print(f"  {what}: varnish {seen['varnish'][-1]:.2f} s, workers {seen['workers'][-1]:.2f} s", flush=True)
         kinds[what] = kinds.get(what, 0) + 1
     for key, label in (("varnish", "through Varnish"), ("workers", "on every worker")):
         worst = max(seen[key])
@@ -189,6 +190,7 @@ def hit_ratio(check: Check, sandbox: Any, varnish: str, workdir: Path, tmp: Path
     requests = after["client_req"] - before["client_req"]
     hits = after["cache_hit"] - before["cache_hit"]
     ratio = hits / requests if requests else 0.0
+    print(f"  hit ratio {label}: {hits}/{requests}", flush=True)
     rps = next((line.split()[-1] for line in out.splitlines() if line.startswith("Requests/sec")), "?")
     check(f"Catalog requests served by Varnish under load, {label} ({requests:,} requests at {rps}/s, "
           f"half with cookies, {changes[0]} changes)", f"{ratio:.2%}",
@@ -276,7 +278,7 @@ def measure(check: Check, note: Callable[[str], None], procs: Any, tmp: Path, sa
          "(max-age) through a CDN, plus stale-while-revalidate: 2 to 8 minutes.")
     builtin = tmp / "builtin.vcl"
     builtin.write_text('vcl 4.1;\ninclude "backend.vcl";\n')
-    _, before_url, before_work = start_varnish(procs, tmp, "varnish-builtin", app_port, builtin, free_port)
+    _, before_url, before_work = start_builtin_varnish(procs, tmp, "varnish-builtin", app_port, builtin, free_port)
     hit_ratio(check, sandbox, before_url, before_work, tmp, "before: Varnish's built-in VCL", False)
     hit_ratio(check, sandbox, varnish, work / "n", tmp, "deploy/varnish.vcl", True)
     note(f"Hit ratio: wrk (2 threads, 16 connections, {LOAD_SECONDS} s) over {len(PAGES)} catalog pages of two "

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from storefront.config import SLUG
 from storefront.sendy import SendyNotFound, SendyUnavailable
-from storefront.services import cart, catalog, cdn
+from storefront.services import cart, catalog, cdn, webhooks
 from storefront.web.i18n import LOCALIZED_ENDPOINTS
 from storefront.web.templating import page_url
 
@@ -86,11 +86,17 @@ def _public_response(response: Response) -> Response:
     if response.status_code == 404:
         response.headers["Cache-Control"] = MISSING_CACHE
     else:
-        response.headers["Cache-Control"] = SHARED_CACHE if cdn.configured() else PUBLIC_CACHE
+        response.headers["Cache-Control"] = SHARED_CACHE if _purged_on_change() else PUBLIC_CACHE
     slug = g.get("slug")
     if isinstance(slug, str) and SLUG.match(slug):
         response.headers.update(cdn.tag_headers(cdn.keys_for(slug, g.get("shown_skus", ()))))
     return response
+
+
+def _purged_on_change() -> bool:
+    """Whether a CDN may keep this store's pages a day: one is purged, and Sendy announces the store's changes."""
+    slug = g.get("slug")
+    return cdn.configured() and isinstance(slug, str) and bool(webhooks.secrets().for_store(slug))
 
 
 def _negotiated_response(response: Response) -> Response:
