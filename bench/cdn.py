@@ -38,7 +38,7 @@ SKU = "FLR-ROSE-12"
 PRODUCT = f"/{STORE}/en/p/{SKU}"
 HOME = f"/{STORE}/en/"
 SECRET = "whsec_bench_" + "w" * 32
-CHANGES = 50
+CHANGES = int(os.environ.get("BENCH_CDN_CHANGES", "50"))
 FRESH_BUDGET = 2.0
 WATCH = 2.3  # seconds each change is watched (past the second purge, ~1.3 s after the webhook)
 HIT_BUDGET = 0.99
@@ -165,7 +165,7 @@ def hit_ratio(check: Check, sandbox: Any, varnish: str, workdir: Path, tmp: Path
               budgeted: bool) -> float:
     for path in PAGES:
         _get(varnish + path)
-    script = tmp / f"load-{label}.lua"
+    script = tmp / f"load-{'after' if budgeted else 'before'}.lua"
     script.write_text(LUA % ", ".join(json.dumps(p) for p in PAGES))
     stop = threading.Event()
     changes = [0]
@@ -271,6 +271,7 @@ def measure(check: Check, note: Callable[[str], None], procs: Any, tmp: Path, sa
 
     started = time.monotonic()
     freshness(check, sandbox, app, varnish)
+    sandbox.set_published(STORE, True)  # whatever change the plan ended on: the store open again
     note(f"Freshness: {CHANGES} changes in {time.monotonic() - started:.0f} s; each watched for {WATCH} s after "
          "the change through Varnish and straight from the workers (a new connection per read, both workers "
          "answering); a change counts as visible from the last stale answer on. Before (no webhooks): up to "
