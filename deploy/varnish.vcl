@@ -10,8 +10,8 @@
 # What is cached is decided by the app, on the response: only `Cache-Control: public` answers
 # without Set-Cookie are kept (for s-maxage, a day when the app purges, else max-age), whatever
 # cookies the shopper sent, because public pages never read them (the request reaches the app
-# without its cookies). The shopper's own pages (cart, checkout, order status, the language
-# switch) and every non-GET pass straight through with their cookies and are never kept.
+# without its cookies). The shopper's own pages (cart, checkout, the order confirmation and status,
+# the language switch) and every non-GET pass straight through with their cookies and are never kept.
 # A change at Sendy purges every page of the store by its surrogate key (xkey) at once.
 
 vcl 4.1;
@@ -37,7 +37,7 @@ sub vcl_recv {
     }
     # The shopper's own pages, with or without a custom domain and a language prefix; the platform's
     # endpoints (/-/: webhooks); probes and the metrics scraper.
-    if (req.url ~ "^/([a-z0-9][a-z0-9-]*/)?((ar|en|ckb)/)?(cart|checkout|track|language)(/|\?|$)"
+    if (req.url ~ "^/([a-z0-9][a-z0-9-]*/)?((ar|en|ckb)/)?(cart|checkout|orders|track|language)(/|\?|$)"
             || req.url ~ "^/-/" || req.url ~ "^/(healthz|readyz|metrics)(\?|$)" || req.http.Authorization) {
         return (pass);
     }

@@ -178,3 +178,28 @@ def test_a_missing_page_is_cached_briefly(stack: dict[str, Any]) -> None:
     second = httpx.get(url, headers={"Cookie": "session=whatever"})
     assert first.status_code == second.status_code == 404
     assert second.headers["X-Cache"] == "HIT" and second.headers["Cache-Control"] == "public, max-age=60"
+
+
+def test_a_whole_order_through_varnish(stack: dict[str, Any]) -> None:
+    """Cart, checkout, code and confirmation keep the shopper's session through Varnish."""
+    base, sandbox = stack["url"], stack["sandbox"]
+    with shopper(base) as client:
+        add_to_cart(client, f"/{FLORA}/en", ROSE)
+        areas = client.get(f"/{FLORA}/en/checkout/areas?province=BG").json()
+        form = CSRF.search(client.get(f"/{FLORA}/en/checkout").text)
+        assert form
+        sent = client.post(f"/{FLORA}/en/checkout", data={
+            "csrf_token": form.group(1), "action": "continue", "name": "Ali Hassan", "phone": "07701112233",
+            "province": "BG", "area": areas[0]["id"], "address": "Karrada, near the mosque"})
+        assert sent.status_code == 303, sent.text[:300]
+        page = client.get(f"/{FLORA}/en/checkout/code")
+        token = CSRF.search(page.text)
+        assert token and page.headers["X-Cache"] == "MISS"
+        placed = client.post(f"/{FLORA}/en/checkout/code", data={
+            "csrf_token": token.group(1), "action": "verify", "code": sandbox.last_otp("9647701112233")})
+        assert placed.status_code == 303, placed.text[:300]
+        confirmation = client.get(placed.headers["location"])
+        assert confirmation.status_code == 200
+        assert sandbox.orders[-1]["response"]["publicId"] in confirmation.text
+        assert confirmation.headers["Cache-Control"] == "private, no-store"
+        assert confirmation.headers["X-Cache"] == "MISS" and len(sandbox.orders) == 1
