@@ -77,6 +77,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     app.wsgi_app = counting  # type: ignore[method-assign]
     server, app_url = serve_wsgi(app, "storefront")
     proc, url = start_varnish(workdir, int(app_url.rsplit(":", 1)[1]))
+    app.extensions["cdn"].close()
     app.extensions["cdn"] = cdn.build(f"varnish+{url}")  # Varnish's port is known only now
     try:
         yield {"url": url, "app": app, "sandbox": sandbox, "backend": counting, "workdir": workdir}
@@ -85,6 +86,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         proc.wait(20)
         stop(server)
         app.extensions["sendy"].close()
+        app.extensions["cdn"].close()
 
 
 def shopper(base: str) -> httpx.Client:

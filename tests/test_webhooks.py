@@ -341,7 +341,7 @@ def test_catalog_pages_carry_surrogate_keys_and_a_long_shared_lifetime_with_a_cd
     gone = client.get(f"/{FLORA}/en/p/NO-SUCH-SKU")
     assert gone.status_code == 404 and gone.headers["Cache-Control"] == "public, max-age=60"
     assert gone.headers["xkey"] == f"store:{FLORA}"
-    app.extensions["sendy"].close()
+    close_app(app)
 
 
 def test_the_negotiated_index_varies_and_is_never_shared(app: Flask) -> None:
@@ -391,14 +391,33 @@ def fake_cdn() -> Iterator[FakeCdn]:
     fake.close()
 
 
-def test_varnish_purges_by_xkey(fake_cdn: FakeCdn) -> None:
-    assert cdn.purge(["store:a", "product:a:X"], cdn.build(f"varnish+{fake_cdn.url}"), sleep=lambda s: None)
+@pytest.fixture
+def purgers() -> Iterator[list[cdn.Purger]]:
+    """Adapters built by a test, closed after it."""
+    built: list[cdn.Purger] = []
+    yield built
+    for purger in built:
+        purger.close()
+
+
+def build(purgers: list[cdn.Purger], *args: Any, **kwargs: Any) -> cdn.Purger:
+    purgers.append(cdn.build(*args, **kwargs))
+    return purgers[-1]
+
+
+def close_app(app: Flask) -> None:
+    app.extensions["sendy"].close()
+    app.extensions["cdn"].close()
+
+
+def test_varnish_purges_by_xkey(fake_cdn: FakeCdn, purgers: list[cdn.Purger]) -> None:
+    assert cdn.purge(["store:a", "product:a:X"], build(purgers, f"varnish+{fake_cdn.url}"), sleep=lambda s: None)
     (sent,) = fake_cdn.requests
     assert sent["method"] == "PURGE" and sent["headers"]["Xkey-Purge"] == "store:a product:a:X"
 
 
-def test_fastly_purges_by_surrogate_key_in_batches(fake_cdn: FakeCdn) -> None:
-    purger = cdn.build("fastly:SVC123", "fastly-token", base_url=fake_cdn.url)
+def test_fastly_purges_by_surrogate_key_in_batches(fake_cdn: FakeCdn, purgers: list[cdn.Purger]) -> None:
+    purger = build(purgers, "fastly:SVC123", "fastly-token", base_url=fake_cdn.url)
     keys = [f"product:a:{i}" for i in range(300)]
     assert cdn.purge(keys, purger, sleep=lambda s: None)
     assert [r["path"] for r in fake_cdn.requests] == ["/service/SVC123/purge"] * 2  # 256 a request
@@ -406,9 +425,9 @@ def test_fastly_purges_by_surrogate_key_in_batches(fake_cdn: FakeCdn) -> None:
     assert first["Fastly-Key"] == "fastly-token" and len(first["Surrogate-Key"].split()) == 256
 
 
-def test_cloudflare_purges_by_cache_tag_in_batches(fake_cdn: FakeCdn) -> None:
+def test_cloudflare_purges_by_cache_tag_in_batches(fake_cdn: FakeCdn, purgers: list[cdn.Purger]) -> None:
     zone = "0123456789abcdef0123456789abcdef"
-    purger = cdn.build(f"cloudflare:{zone}", "cf-token", base_url=fake_cdn.url)
+    purger = build(purgers, f"cloudflare:{zone}", "cf-token", base_url=fake_cdn.url)
     keys = [f"product:a:{i}" for i in range(31)]
     assert cdn.purge(keys, purger, sleep=lambda s: None)
     assert [r["path"] for r in fake_cdn.requests] == [f"/client/v4/zones/{zone}/purge_cache"] * 2
@@ -416,10 +435,10 @@ def test_cloudflare_purges_by_cache_tag_in_batches(fake_cdn: FakeCdn) -> None:
     assert json.loads(fake_cdn.requests[0]["body"]) == {"tags": keys[:30]}
 
 
-def test_cloudflare_without_success_is_a_failed_purge() -> None:
+def test_cloudflare_without_success_is_a_failed_purge(purgers: list[cdn.Purger]) -> None:
     fake = FakeCdn(answer={"success": False, "errors": [{"code": 1}]})
     try:
-        purger = cdn.build("cloudflare:" + "0" * 32, "t", base_url=fake.url)
+        purger = build(purgers, "cloudflare:" + "0" * 32, "t", base_url=fake.url)
         assert not cdn.purge(["store:a"], purger, sleep=lambda s: None)
         assert len(fake.requests) == cdn.ATTEMPTS
     finally:
@@ -449,7 +468,7 @@ def test_a_failed_purge_is_retried_and_never_fails_the_webhook(sandbox: Sandbox)
         assert price_shown(client, 30_000)
     finally:
         fake.close()
-        app.extensions["sendy"].close()
+        close_app(app)
 
 
 def test_a_cdn_that_never_answers_is_given_up_on_boundedly(sandbox: Sandbox) -> None:
@@ -465,11 +484,11 @@ def test_a_cdn_that_never_answers_is_given_up_on_boundedly(sandbox: Sandbox) -> 
         assert price_shown(client, 28_000)  # the app itself is fresh all the same
     finally:
         fake.close()
-        app.extensions["sendy"].close()
+        close_app(app)
 
 
-def test_purge_errors_never_carry_the_token(caplog: pytest.LogCaptureFixture) -> None:
-    purger = cdn.build("fastly:S1", "very-secret-token", base_url=f"http://127.0.0.1:{free_port()}")
+def test_purge_errors_never_carry_the_token(caplog: pytest.LogCaptureFixture, purgers: list[cdn.Purger]) -> None:
+    purger = build(purgers, "fastly:S1", "very-secret-token", base_url=f"http://127.0.0.1:{free_port()}")
     assert not cdn.purge(["store:a"], purger, sleep=lambda s: None)
     assert "very-secret-token" not in caplog.text and "failed" in caplog.text
 

@@ -52,6 +52,7 @@ class Purger(Protocol):
     batch: int
 
     def purge(self, keys: Sequence[str]) -> None: ...
+    def close(self) -> None: ...
 
 
 # -- the keys ---------------------------------------------------------------------------------
@@ -90,6 +91,9 @@ class NoCdn:
     def purge(self, keys: Sequence[str]) -> None:
         """Nothing to do."""
 
+    def close(self) -> None:
+        """Nothing to close."""
+
 
 class _HttpPurger:
     batch = 50
@@ -98,6 +102,10 @@ class _HttpPurger:
                  transport: httpx.BaseTransport | None = None) -> None:
         self.http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers or {}, timeout=TIMEOUT,
                                  transport=transport)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.http.close()
 
     def _send(self, method: str, path: str, **kwargs: object) -> httpx.Response:
         try:
