@@ -277,6 +277,20 @@ def test_an_order_status_change_forgets_that_order_read(app: Flask) -> None:
         assert cache.get(orders.live_key(FLORA, "ord-2")) == "other"
 
 
+def test_a_burst_of_events_is_coalesced_and_the_last_change_wins(app: Flask, sandbox: Sandbox) -> None:
+    """A bulk edit: six events at once while Sendy is slow; a few re-reads, not six, and the last price shown."""
+    assert price_shown(app.test_client(), 35_000)
+    change_price(sandbox, 22_000)
+    sandbox.faults.add("storefront", "latency", seconds=0.3)
+    reads = store_reads(sandbox)
+    deliveries = [signed(event()) for _ in range(6)]
+    answers = at_once([lambda d=d: deliver(app.test_client(), *d) for d in deliveries])
+    assert all(a.status_code == 200 and a.get_json()["status"] == "recorded" for a in answers)
+    sandbox.faults.clear()
+    assert 1 <= store_reads(sandbox) - reads <= 3
+    assert price_shown(app.test_client(), 22_000)
+
+
 def test_an_event_that_cannot_be_recorded_is_not_a_2xx(app: Flask, sandbox: Sandbox,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     client = app.test_client()

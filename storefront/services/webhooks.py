@@ -11,9 +11,12 @@ A delivery is checked, recorded, then acted on:
    cannot be written is the answer non-2xx (Sendy then delivers again).
 3. **Acted on after the answer.** ``process`` runs after the response has been sent (the view hands
    it to ``call_on_close``), in the worker that recorded the event, so Sendy gets its 2xx at once
-   and the work happens exactly once. The work is bounded: one Sendy read within the client's
-   read budget, and CDN purges whose retries are bounded (``cdn``), so no queue is needed; a worker
-   killed in between loses the purge, and the pages then live until their ``s-maxage``.
+   and the work happens at most once per event. A burst of events for one store is coalesced
+   (``_coalesced``): one worker at a time holds the store's turn and re-reads it again while changes
+   keep coming, so a bulk edit holds one thread, not one per event. A round is bounded: one Sendy
+   read within the client's read budget, and CDN purges whose retries are bounded (``cdn``), so no
+   queue is needed; a worker killed in between loses the purge, and the pages then live until
+   their ``s-maxage``.
 
 Every event is a hint: the store (or the order) is re-read from Sendy; nothing in the body but its
 type, its id and the order id to forget is used. Unknown types are accepted and ignored.
@@ -46,6 +49,11 @@ log = logging.getLogger("storefront.webhooks")
 MAX_BODY = 64 * 1024
 #: How long an event id is remembered: Sendy may replay a delivery for up to a week.
 EVENT_TTL = 8 * 24 * 3600
+#: A store's turn: one worker at a time refreshes it (longer than a round: a Sendy read and two purges).
+TURN_TTL = 30
+#: "Changed since the last round" marks, and how long one turn may go on under a stream of changes.
+CHANGED_TTL = 60
+TURN_LIMIT = 60
 STORE_EVENTS = frozenset({"storefront.published", "storefront.updated", "storefront.unpublished",
                           "catalog.product.updated", "catalog.product.deleted", "inventory.updated"})
 ORDER_EVENTS = frozenset({"order.status_changed"})
@@ -209,16 +217,46 @@ def process(app: Flask, event: Event, sleep: Callable[[float], None] = time.slee
             if event.type in ORDER_EVENTS and event.order_id:
                 caches.forget_order(event.slug, event.order_id)  # the status page re-reads it at once
                 return
-            _refresh(event)
-            keys = [cdn.store_key(event.slug)]
-            if cdn.configured():
-                cdn.purge(keys, sleep=sleep)
-                # A worker may render from the generation it read up to LOCAL_TTL ago: purge once more
-                # when every worker has seen the new one, so no CDN keeps a page made in between.
-                sleep(page_cache.LOCAL_TTL + 0.25)
-                cdn.purge(keys, sleep=sleep)
+            _coalesced(event, sleep)
     except Exception:  # the answer is already sent: log, never crash the worker
         log.exception("webhook %s for %s: processing failed", event.type, event.slug)
+
+
+def _coalesced(event: Event, sleep: Callable[[float], None]) -> None:
+    """Refresh the store and purge the CDN, once for a burst of its events.
+
+    A merchant's bulk edit sends hundreds of events at once: each marks the store changed, and
+    whichever worker holds the store's turn re-reads it and purges, again for as long as changes
+    keep coming in meanwhile. Every event is covered (a change marked while the turn is held is seen
+    by the holder, or after it lets go), and a burst holds one thread, not one per event.
+    """
+    state = current_app.extensions["state"]
+    slug = event.slug
+    deadline = time.monotonic() + TURN_LIMIT
+    state.set(f"webhook-changed:{slug}", 1, CHANGED_TTL)
+    while time.monotonic() < deadline:
+        if not state.add(f"webhook-turn:{slug}", 1, TURN_TTL):
+            return  # another worker holds the store's turn: it will see the change
+        try:
+            while state.get(f"webhook-changed:{slug}") is not None and time.monotonic() < deadline:
+                state.delete(f"webhook-changed:{slug}")
+                _refresh_and_purge(event, sleep)
+        finally:
+            state.delete(f"webhook-turn:{slug}")
+        if state.get(f"webhook-changed:{slug}") is None:
+            return  # nothing came in between the last round and letting go
+    log.error("webhook work for %s stopped after %d s of uninterrupted changes", slug, TURN_LIMIT)
+
+
+def _refresh_and_purge(event: Event, sleep: Callable[[float], None]) -> None:
+    _refresh(event)
+    keys = [cdn.store_key(event.slug)]
+    if cdn.configured():
+        cdn.purge(keys, sleep=sleep)
+        # A worker may render from the generation it read up to LOCAL_TTL ago: purge once more
+        # when every worker has seen the new one, so no CDN keeps a page made in between.
+        sleep(page_cache.LOCAL_TTL + 0.25)
+        cdn.purge(keys, sleep=sleep)
 
 
 def _refresh(event: Event) -> None:
