@@ -7,20 +7,20 @@ MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast serve bench audit venv test-tools translations photos extract chromium redis caddy wrk \
-	audit-tools lint clean deploy-check
+.PHONY: run test test-fast serve bench audit venv test-tools translations photos extract chromium redis caddy varnish \
+	wrk audit-tools lint clean deploy-check
 
 run: venv translations photos
 	@echo "Demo stores: http://$(HOST):$(PORT)/  (e.g. http://$(HOST):$(PORT)/flora-baghdad/)"
 	$(BIN)/flask --app storefront run --host $(HOST) --port $(PORT)
 
 # One line per test file, with the share done at its end (the -q of pyproject.toml is for targeted runs).
-test: test-tools translations photos chromium redis caddy lint
+test: test-tools translations photos chromium redis caddy varnish lint
 	$(BIN)/python -m pytest -o addopts="" -p no:cacheprovider
 
 # The inner loop (about a minute): everything but the tests marked `slow` (Chromium, the soak,
 # gunicorn on Redis, real timeouts, bursts of requests). `make test` still runs them all.
-test-fast: test-tools translations photos redis
+test-fast: test-tools translations photos redis varnish
 	$(BIN)/python -m pytest -m "not slow"
 
 # Two stamps, each installed once (again when pyproject.toml changes): the app alone for
@@ -77,6 +77,11 @@ caddy:
 deploy-check: venv translations redis caddy
 	$(BIN)/python deploy/check.py
 
+# Varnish with the xkey vmod (Debian's varnish-modules), for deploy/varnish.vcl's tests and the bench;
+# the system service it installs is not needed (tests start their own varnishd on loopback).
+varnish:
+	@command -v varnishd >/dev/null 2>&1 && dpkg -s varnish-modules >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish varnish-modules >/dev/null; }
+
 lint: test-tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy storefront
@@ -96,7 +101,7 @@ serve: venv translations photos
 	BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
 
 # Benchmarks: gunicorn on the sandbox served over HTTP, loaded by wrk; fails when a budget is missed.
-bench: test-tools translations photos redis wrk
+bench: test-tools translations photos redis varnish wrk
 	$(BIN)/python bench/run.py
 
 wrk:

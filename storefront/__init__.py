@@ -17,7 +17,7 @@ from storefront.extensions import babel, cache, compress, csrf
 from storefront.runtime import observability, session, state
 from storefront.runtime.clock import Clock
 from storefront.sendy import SendyClient
-from storefront.services import limits
+from storefront.services import cdn, limits, webhooks
 from storefront.services import sendy as sendy_service
 from storefront.services.api_keys import KeyFile
 from storefront.web import i18n, security
@@ -42,6 +42,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["settings"] = settings
     app.extensions["clock"] = app.config.get("CLOCK") or Clock()
 
+    webhooks.init_app(app, settings.webhook_secrets, settings.webhook_secrets_file)
+    cdn.init_app(app, settings.cdn_purge, settings.cdn_purge_token)
     _init_sendy(app, settings)
     i18n.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
@@ -58,6 +60,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     compress.init_app(app)
     app.after_request(_close_streamed_body)
     _wrap(app, settings)
+    if settings.sandbox:
+        from storefront import demo
+
+        demo.mount_hooks(app)
     return app
 
 
@@ -131,6 +137,7 @@ def _register_views(app: Flask) -> None:
     from storefront import demo, views
     from storefront.views import errors, site
     from storefront.views.cli import domains_cli
+    from storefront.views.webhooks_cli import webhooks_cli
 
     errors.init_app(app)
     site.init_app(app)
@@ -138,6 +145,7 @@ def _register_views(app: Flask) -> None:
         app.register_blueprint(bp)
     demo.init_cli(app)
     app.cli.add_command(domains_cli)
+    app.cli.add_command(webhooks_cli)
 
 
 def _close_streamed_body(response: Response) -> Response:

@@ -72,6 +72,13 @@ class Settings:
     image_cache_mb: int = 512
     #: language code (or "*" for every other language) → the platform's name; empty: the translated default
     platform_names: Mapping[str, str] = field(default_factory=dict)
+    #: store slug → the secrets its Sendy webhooks may be signed with (two during a rotation)
+    webhook_secrets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: SENDY_WEBHOOK_SECRETS_FILE, re-read when it changes (services.webhooks)
+    webhook_secrets_file: str | None = None
+    #: CDN_PURGE: "" (no CDN), varnish+http://HOST:PORT, fastly:SERVICE_ID or cloudflare:ZONE_ID
+    cdn_purge: str = ""
+    cdn_purge_token: str = ""
 
     @property
     def production(self) -> bool:
@@ -89,7 +96,8 @@ ENV_NAMES = ("SENDY_BASE_URL", "SENDY_API_KEYS", "SENDY_API_KEYS_FILE", "STORE_D
              "SENDY_TIMEOUT", "STOREFRONT_ENV", "PLATFORM_HOST", "TRUSTED_PROXIES", "LOG_FORMAT",
              "OTP_PREFIX_HOURLY", "OTP_STORE_HOURLY", "OTP_STORE_DAILY", "OTP_BUDGETS", "OTP_PLATFORM_HOURLY",
              "METRICS_TOKEN", "METRICS_TOKEN_FILE", "IMAGE_HOSTS", "IMAGE_CACHE_DIR", "IMAGE_CACHE_MB",
-             "PLATFORM_NAME", "LOG_LEVEL")
+             "PLATFORM_NAME", "LOG_LEVEL", "SENDY_WEBHOOK_SECRETS", "SENDY_WEBHOOK_SECRETS_FILE", "CDN_PURGE",
+             "CDN_PURGE_TOKEN", "CDN_PURGE_TOKEN_FILE")
 
 
 def load_settings(env: Mapping[str, Any]) -> Settings:
@@ -102,6 +110,7 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
     keys = _api_keys(_secret(env, "SENDY_API_KEYS"))
     store_domains = _store_domains(env.get("STORE_DOMAINS"))
     platform_hosts = _platform_hosts(env.get("PLATFORM_HOST"))
+    cdn_purge = _cdn_purge(env.get("CDN_PURGE"))
     if environment == "production":
         _require_production_secrets(secret, keys, keys_file=_keys_file(env))
         _require_production_hosts(platform_hosts, store_domains)
@@ -126,6 +135,10 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
         image_cache_dir=_text(env.get("IMAGE_CACHE_DIR")) or os.path.join(tempfile.gettempdir(), "storefront-images"),
         image_cache_mb=_image_cache_mb(env.get("IMAGE_CACHE_MB")),
         platform_names=_platform_names(env.get("PLATFORM_NAME")),
+        webhook_secrets=parse_webhook_secrets(_secret(env, "SENDY_WEBHOOK_SECRETS")),
+        webhook_secrets_file=_text(env.get("SENDY_WEBHOOK_SECRETS_FILE")) or None,
+        cdn_purge=cdn_purge,
+        cdn_purge_token=_cdn_token(cdn_purge, _secret(env, "CDN_PURGE_TOKEN")),
     )
 
 
@@ -404,3 +417,42 @@ def _brand_name(where: str, name: str) -> str:
         raise ConfigError(f"{where}: {name!r} holds a character a name can't have (=, ;, <, >, a line "
                           "break or another control character).")
     return name
+
+
+_WEBHOOK_EXAMPLE = '{"my-store": "whsec_…"} or, during a rotation, {"my-store": ["new secret", "old secret"]}'
+_CDN_PURGE = re.compile(r"^(?:varnish\+https?://[^/\s?#]+/?|fastly:[A-Za-z0-9]{1,64}|cloudflare:[A-Fa-f0-9]{32})$")
+
+
+def parse_webhook_secrets(value: Any) -> dict[str, tuple[str, ...]]:
+    """``SENDY_WEBHOOK_SECRETS``: store slug → secret, or → a list of secrets (a rotation). Never echoes one."""
+    secrets_by_slug: dict[str, tuple[str, ...]] = {}
+    for slug, given in _json_object("SENDY_WEBHOOK_SECRETS", value, _WEBHOOK_EXAMPLE).items():
+        if not SLUG.match(str(slug)):
+            raise ConfigError(f"SENDY_WEBHOOK_SECRETS: {slug!r} is not a store slug (lowercase letters, digits, "
+                              "dashes).")
+        listed = [given] if isinstance(given, str) else given
+        if not isinstance(listed, list) or not 1 <= len(listed) <= 2 or not all(
+                isinstance(s, str) and len(s.strip()) >= 16 and not any(ch.isspace() for ch in s.strip())
+                for s in listed):
+            raise ConfigError(f"SENDY_WEBHOOK_SECRETS: the secret for {slug!r} must be a string of at least 16 "
+                              f"characters without spaces, or a list of one or two of them, e.g. {_WEBHOOK_EXAMPLE}")
+        secrets_by_slug[str(slug)] = tuple(s.strip() for s in listed)
+    return secrets_by_slug
+
+
+def _cdn_purge(value: Any) -> str:
+    text = _text(value)
+    if text and not _CDN_PURGE.match(text):
+        raise ConfigError(f"CDN_PURGE must be varnish+http://HOST:PORT, fastly:SERVICE_ID or cloudflare:ZONE_ID "
+                          f"(a 32-character hex zone id), or unset for no CDN (got {text!r}).")
+    return text.rstrip("/")
+
+
+def _cdn_token(cdn_purge: str, value: Any) -> str:
+    token = _text(value)
+    if cdn_purge.startswith(("fastly:", "cloudflare:")) and not token:
+        raise ConfigError("CDN_PURGE_TOKEN (or CDN_PURGE_TOKEN_FILE) is required with a Fastly or Cloudflare "
+                          "CDN_PURGE: the API token allowed to purge by tag.")
+    if token and any(ch.isspace() for ch in token):
+        raise ConfigError("CDN_PURGE_TOKEN must not contain spaces.")
+    return token

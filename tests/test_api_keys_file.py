@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from checkout_helpers import place_order
-from conftest import FLORA, TIGRIS, current_clock
+from conftest import FLORA, TIGRIS
 from flask import Flask
+from helpers.clock import current_clock
 from resilience_helpers import close_app, http_app
 
 from storefront.config import ConfigError, load_settings

@@ -63,3 +63,6 @@ def observe_request(route: str, status: int, seconds: float) -> None:
     """Count one answered request."""
     REQUESTS.labels(route, str(status)).inc()
     LATENCY.labels(route).observe(seconds)
+WEBHOOKS = Counter("storefront_webhooks", "Sendy webhook deliveries, by outcome (handled, repeated, ignored, refused, "
+                   "unrecorded).", ["outcome"])
+CDN_PURGES = Counter("storefront_cdn_purges", "CDN purge requests, by outcome (ok, retried, failed).", ["outcome"])

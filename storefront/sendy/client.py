@@ -11,9 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from storefront.sendy.errors import SendyForbidden, SendyNotFound, SendyRateLimited, SendyRejected, SendyUnavailable
-from storefront.sendy.models import Area, Order, OrderRequest, OtpTicket, PlacedOrder, Province, Store
+from storefront.sendy.models import (
+    Area,
+    Order,
+    OrderRequest,
+    OtpTicket,
+    PlacedOrder,
+    Province,
+    Store,
+    WebhookSubscription,
+)
 from storefront.sendy.transport import Transport
-from storefront.sendy.wire import orders, routes
+from storefront.sendy.wire import orders, routes, webhooks
 from storefront.sendy.wire.stores import parse_store
 from storefront.sendy.wire.values import items, obj
 
@@ -70,3 +79,8 @@ class SendyClient:
         """
         data = self._wire.get(routes.ORDERS, api_key, params=routes.find_by_ref(external_ref))
         return orders.parse_found_orders(data, external_ref)
+
+    def register_webhook(self, api_key: str, url: str) -> WebhookSubscription:
+        """Subscribe the key's store to its events at ``url``; the answer carries the signing secret."""
+        return webhooks.parse_subscription(self._wire.post(routes.WEBHOOKS, api_key, webhooks.register_body(url)),
+                                           url)

@@ -351,3 +351,12 @@ class Order:
     courier: Courier | None = None
     tracking_number: str = ""
     created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class WebhookSubscription:
+    """A webhook endpoint Sendy registered for a store: its id, and the secret its deliveries are signed with."""
+
+    id: str
+    url: str
+    secret: str = field(repr=False)

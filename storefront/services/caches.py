@@ -11,8 +11,9 @@ readiness. ``CACHES`` lists each with its key, lifetime and scope:
 What must never be lost (locks, receipts, code limits) is state, not cache: ``runtime.state`` and
 ``services.limits`` keep it, and nothing here forgets it. ``forget_store`` forgets everything a
 change to one store touches, in every worker: the shared fresh copy at once, this process's memo and
-key map at once, and other processes' pages through the shared page generation (at most
-``page_cache.LOCAL_TTL`` seconds later). A change webhook is a thin view over it.
+key map at once, and other processes' pages and indexed copies through the shared page generation
+(at most ``page_cache.LOCAL_TTL`` seconds later). ``refresh_store`` is its sibling for a change
+Sendy announced (``services.webhooks``): it re-reads the store once before forgetting.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from storefront.services import addresses, catalog, orders
+from storefront.services import addresses, catalog, cdn, orders
 from storefront.services import sendy as sendy_cache
 from storefront.wsgi import page_cache, registry
 
@@ -45,8 +46,9 @@ CACHES: tuple[Cache, ...] = (
     Cache("refresh lock", "storefront:refresh:<key>", f"{sendy_cache.REFRESH_LOCK_TTL} s", "shared",
           "the refreshing request"),
     Cache("unknown slugs and keys", "sendy_remembered[<key>]", "60 s (bounded, 10,000)", "process", "forget_store"),
-    Cache("indexed stores", "catalog_memo[<slug>]", f"re-checked every {catalog.LOCAL_TTL} s (bounded by "
-          f"{catalog.MEMO_PRODUCTS:,} products)", "process", "forget_store"),
+    Cache("indexed stores", "catalog_memo[<slug>]", f"re-checked every {catalog.LOCAL_TTL} s, and when the page "
+          f"generation changes (bounded by {catalog.MEMO_PRODUCTS:,} products)", "process",
+          "forget_store (here; elsewhere by the generation)"),
     Cache("addresses", "storefront:provinces, storefront:areas:<code>", f"{addresses.DAY // 3600} h", "shared",
           "expiry"),
     Cache("rendered pages", "page_cache[<slug>:<generation>:<url>|<encoding>]",
@@ -66,6 +68,11 @@ CACHES: tuple[Cache, ...] = (
     Cache("custom domains", "storefront-domains:claims, :decisions; each process's snapshot",
           f"claims until the store lets go; snapshot re-read every {registry.REFRESH:g} s", "shared + process",
           "each read of the store (registry.store_read / store_gone); forget_store → its next read"),
+    Cache("webhook events seen", "state webhook:<slug>:<event id>", "8 days", "shared", "expiry (never early: "
+          "a repeat must do nothing)"),
+    Cache("CDN copies of catalog pages", "the CDN's, tagged store:<slug> and product:<slug>:<sku>",
+          f"s-maxage {cdn.SHARED_MAX_AGE} s with CDN_PURGE, else max-age 60 s", "the CDN",
+          "services.webhooks (cdn.purge of store:<slug>)"),
     Cache("formatted money", "templating._money(amount, locale)", "life of the process (bounded, 4,096)",
           "process", "never (pure function)"),
 )
@@ -78,6 +85,24 @@ def forget_store(slug: str) -> None:
     processes go with the shared page generation.
     """
     sendy_cache.invalidate(f"store:{slug}")
+    _forget_derived(slug)
+
+
+def refresh_store(slug: str) -> None:
+    """A change was announced (a webhook): read the store from Sendy once, then forget what was derived
+    from the old copy. Raises SendyNotFound (unpublished: its copies are gone too) or SendyUnavailable
+    (the fresh copy is gone: the next page view asks again).
+
+    Re-reading first, then bumping the page generation, means no worker can render a page of the
+    new generation from the old data: the shared copy is already the new one when they notice.
+    """
+    try:
+        catalog.reload_store(slug)
+    finally:
+        _forget_derived(slug)
+
+
+def _forget_derived(slug: str) -> None:
     catalog.forget_memo(slug)
     page_cache.forget(slug)
     images = current_app.extensions.get("images")

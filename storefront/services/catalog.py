@@ -13,14 +13,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from cachelib import SimpleCache
 from flask import Flask, current_app, g
 
 from storefront.sendy import SendyNotFound
 from storefront.sendy.models import Category, Product, Store, Variant
 from storefront.services.index import SORTS, StoreIndex
 from storefront.services.search import words
-from storefront.services.sendy import cached, client
-from storefront.wsgi import registry
+from storefront.services.sendy import cached, client, forget_remembered, reload
+from storefront.wsgi import page_cache, registry
 
 STORE_TTL = 60
 #: Seconds a process serves its indexed copy of a store before re-reading the shared cache.
@@ -36,6 +37,8 @@ class _Entry:
     store: Store
     index: StoreIndex
     checked: float
+    #: the store's page generation when this copy was checked (a change bumps it: services.caches)
+    generation: int | None = None
 
 
 class _Memo:
@@ -44,6 +47,8 @@ class _Memo:
     def __init__(self) -> None:
         self.entries: OrderedDict[str, _Entry] = OrderedDict()
         self.lock = threading.Lock()
+        #: slug → the last page generation seen, so an announced change also drops "not found" memories
+        self.seen = SimpleCache(threshold=10_000, default_timeout=0)
 
     def get(self, slug: str) -> _Entry | None:
         with self.lock:
@@ -77,8 +82,13 @@ def get_store(slug: str) -> Store:
     """The published store (cached about a minute, stale copy served if Sendy fails)."""
     memo, now = _memo(), time.monotonic()
     entry = memo.get(slug)
-    if entry is not None and now - entry.checked < LOCAL_TTL:
+    generation = page_cache.current_generation(slug)  # bumped by a change (a webhook), in every worker
+    if entry is not None and now - entry.checked < LOCAL_TTL and entry.generation == generation:
         return entry.store
+    if generation is not None and memo.seen.get(slug) != generation:
+        if memo.seen.get(slug) is not None:
+            forget_remembered(f"store:{slug}")  # e.g. published again: another worker said "missing"
+        memo.seen.set(slug, generation)
     try:
         store = cached(f"store:{slug}", STORE_TTL, lambda: read_store(slug))
     except SendyNotFound:
@@ -86,9 +96,9 @@ def get_store(slug: str) -> Store:
         registry.store_gone(slug)
         raise
     if entry is not None and (entry.store is store or entry.store == store):
-        entry.checked = now  # the same catalog: keep its index
+        entry.checked, entry.generation = now, generation  # the same catalog: keep its index
         return entry.store
-    memo.put(slug, _Entry(store, StoreIndex.build(store), now))
+    memo.put(slug, _Entry(store, StoreIndex.build(store), now, generation))
     for listener in current_app.extensions.get("store_indexed", ()):
         listener(store)  # e.g. its card-sized images made ahead, in the background
     return store
@@ -109,6 +119,11 @@ def read_store(slug: str) -> Store:
         raise
     registry.store_read(slug, store.custom_domain)
     return store
+
+
+def reload_store(slug: str) -> Store:
+    """Read the store from Sendy now (a change was announced) and replace the shared copies with it."""
+    return reload(f"store:{slug}", STORE_TTL, lambda: read_store(slug))
 
 
 def index(store: Store) -> StoreIndex:

@@ -88,6 +88,34 @@ def _refresh(key: str, ttl: int, fetch: Callable[[], T], not_found_ttl: int) -> 
     return value
 
 
+def reload(key: str, ttl: int, fetch: Callable[[], T], *, not_found_ttl: int = 60) -> T:
+    """Ask Sendy now, whatever is cached (a change was announced), and keep the answer as ``cached`` would.
+
+    A "not found" answer retires the fresh and stale copies; a failure leaves the stale copy and
+    drops the fresh one, so the next page view asks Sendy again.
+    """
+    forget_remembered(key)
+    metrics.CACHE.labels("data", "reload").inc()
+    try:
+        value = fetch()
+    except SendyNotFound:
+        _remembered().set(key, "missing", timeout=not_found_ttl)
+        cache.delete(key)
+        cache.delete(f"stale:{key}")
+        raise
+    except SendyUnavailable:
+        cache.delete(key)
+        raise
+    cache.set(key, value, timeout=ttl)
+    cache.set(f"stale:{key}", value, timeout=STALE_TTL)
+    return value
+
+
+def forget_remembered(key: str) -> None:
+    """Forget what this process remembers of a key (a "not found")."""
+    _remembered().delete(key)
+
+
 def invalidate(key: str) -> None:
     """Forget the fresh copy of one cached value (the stale copy stays as a fallback)."""
     cache.delete(key)

@@ -12,12 +12,18 @@ from werkzeug.wrappers import Response
 
 from storefront.config import SLUG
 from storefront.sendy import SendyNotFound, SendyUnavailable
-from storefront.services import cart, catalog
+from storefront.services import cart, catalog, cdn, webhooks
 from storefront.web.i18n import LOCALIZED_ENDPOINTS
 from storefront.web.templating import page_url
 
 CART_COOKIE = "sf_cart"
 PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"
+#: With a CDN that is purged on changes (CDN_PURGE), it may keep catalog pages a day.
+SHARED_CACHE = f"public, max-age=60, s-maxage={cdn.SHARED_MAX_AGE}, stale-while-revalidate=300, stale-if-error=86400"
+#: A page that is not there (a 404 under a store): kept a minute, by browsers and CDNs alike.
+MISSING_CACHE = "public, max-age=60"
+#: A page whose language was negotiated (Accept-Language, the language cookie): this browser's only.
+NEGOTIATED_CACHE = "private, max-age=60"
 PRIVATE_CACHE = "private, no-store"
 
 
@@ -37,6 +43,7 @@ def store_blueprint(name: str, import_name: str, *, private: bool = False) -> Bl
 def init_app(app: Flask) -> None:
     """Make the store (or None) and, on private pages, its cart count available to templates."""
     app.context_processor(_store_context)
+    app.after_request(_negotiated_response)
 
 
 def load_store() -> Response | None:
@@ -71,9 +78,36 @@ def try_store() -> None:
 
 
 def _public_response(response: Response) -> Response:
-    """Shareable: a CDN, and our own page cache (services.pages), may serve it to anyone."""
-    if response.status_code == 200 and request.method == "GET":
-        response.headers["Cache-Control"] = PUBLIC_CACHE
+    """Shareable: a CDN, and our own page cache (wsgi.page_cache), may serve it to anyone; tagged with the
+    surrogate keys of the store and of the products shown (services.cdn), so a change purges it."""
+    if request.method not in ("GET", "HEAD") or response.status_code not in (200, 404) \
+            or "Set-Cookie" in response.headers:
+        return response
+    if response.status_code == 404:
+        response.headers["Cache-Control"] = MISSING_CACHE
+    else:
+        response.headers["Cache-Control"] = SHARED_CACHE if _purged_on_change() else PUBLIC_CACHE
+    slug = g.get("slug")
+    if isinstance(slug, str) and SLUG.match(slug):
+        response.headers.update(cdn.tag_headers(cdn.keys_for(slug, g.get("shown_skus", ()))))
+    return response
+
+
+def _purged_on_change() -> bool:
+    """Whether a CDN may keep this store's pages a day: one is purged, and Sendy announces the store's changes."""
+    slug = g.get("slug")
+    return cdn.configured() and isinstance(slug, str) and bool(webhooks.secrets().for_store(slug))
+
+
+def _negotiated_response(response: Response) -> Response:
+    """A page whose language came from the browser (no language in the URL, no store to say it) differs
+    by Accept-Language and the language cookie: it says so, and no shared cache keeps it."""
+    if g.get("negotiated_lang"):
+        response.vary.update(("Accept-Language", "Cookie"))
+        if not response.headers.get("Cache-Control", "").startswith(("private", "no-store")):
+            response.headers["Cache-Control"] = NEGOTIATED_CACHE
+        for name in ("Surrogate-Key", "Cache-Tag", "xkey"):
+            response.headers.pop(name, None)
     return response
 
 

@@ -52,6 +52,7 @@ def home() -> ResponseReturnValue:
         abort(404)
     if not listing.query:  # each page of a category is its own canonical URL; searches point home
         g.page_args = {"category": request.args.get("category"), "page": page if page > 1 else None}
+    g.shown_skus = [p.sku for p in listing.products]  # surrogate keys (views.common)
     return render_template("store/home.html", listing=listing)
 
 
@@ -70,8 +71,10 @@ def product(sku: str) -> ResponseReturnValue:
     category = next((c for c in g.store.categories if c.id == item.category_id), None)
     related = [p for p in g.store.products if p.category_id == item.category_id and p.sku != item.sku] \
         if category else []
+    related = _in_stock_first(related)[:RELATED]
+    g.shown_skus = [item.sku, *(p.sku for p in related)]  # surrogate keys (views.common)
     return render_template("store/product.html", product=item, category=category,
-                           view=product_view(item, chosen, bounced), related=_in_stock_first(related)[:RELATED])
+                           view=product_view(item, chosen, bounced), related=related)
 
 
 def _in_stock_first(products: Sequence[Product]) -> list[Product]:

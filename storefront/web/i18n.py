@@ -57,6 +57,7 @@ def current_locale() -> Locale:
     if lang is None:
         lang = preferred_lang() or accepted_lang() or DEFAULT_LANG
         g.lang = lang
+        g.negotiated_lang = True  # the page varies by Accept-Language and Cookie (views.common)
     return LOCALES[lang]
 
 

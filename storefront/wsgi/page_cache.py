@@ -41,7 +41,8 @@ from storefront.runtime.observability import ROUTE, request_id
 from storefront.runtime.state import State, StateUnavailable
 
 PAGE_TTL = 60
-LOCAL_TTL = 5
+#: Seconds a process trusts the generation it read (a change reaches every worker within this).
+LOCAL_TTL = 1
 MAX_PAGES = 1_000
 CACHEABLE_ARGS = frozenset({"category", "page", "sort", "variant"})
 ENCODINGS = ("br", "gzip")
@@ -63,6 +64,19 @@ def forget(slug: str) -> None:
     """Named invalidator: every cached page of this store is stale from now on."""
     current_app.extensions["state"].incr(f"pagegen:{slug}", 400 * 24 * 3600)
     current_app.extensions["page_cache"].generations.delete(slug)
+
+
+def current_generation(slug: str) -> int | None:
+    """This store's page generation as this process knows it (re-read every ``LOCAL_TTL`` seconds);
+    None when the state store cannot be read."""
+    middleware = current_app.extensions.get("page_cache")
+    if middleware is None:
+        return None
+    try:
+        return middleware._generation(slug)
+    except Exception:  # the state store is down: callers keep what they have
+        log.warning("page generation unavailable", exc_info=True)
+        return None
 
 
 def negotiate_encoding(environ: dict[str, Any]) -> str:

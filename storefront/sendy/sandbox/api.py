@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, request
 
-from storefront.sendy.sandbox import orders, otp, tracking
+from storefront.sendy.sandbox import orders, otp, tracking, webhooks
 from storefront.sendy.sandbox.envelope import ApiFailure, ok
 from storefront.sendy.sandbox.state import Store
 from storefront.sendy.sandbox.validation import error, validate_order
@@ -113,12 +113,36 @@ def order_read(order_id: str) -> Response:
     return ok(data)
 
 
-def _keyed_store(scope: str = ORDERS_SCOPE) -> Store:
+@bp.post("/store/integrations/webhooks")
+def webhook_register() -> Response:
+    """Subscribe the key's store to its events at an https URL (http on loopback, for the sandbox's users)."""
+    store = _keyed_store(None)
+    url = _json_object().get("url")
+    if not isinstance(url, str) or not (url.startswith("https://") or url.startswith(_LOOPBACK)) or len(url) > 2000:
+        raise ApiFailure(400, "Validation failed", [error("url", "The endpoint must be an https URL.")])
+    sub = _sandbox().webhooks.subscribe(store.slug, url)
+    return ok(webhooks.public(sub), 201, "Webhook registered")
+
+
+@bp.post("/store/integrations/webhooks/<sub_id>/rotate-secret")
+def webhook_rotate(sub_id: str) -> Response:
+    """A new signing secret for one of the key's store's subscriptions."""
+    store = _keyed_store(None)
+    sub = _sandbox().webhooks.rotate(sub_id, store.slug)
+    if sub is None:
+        raise ApiFailure(404, "Webhook not found")
+    return ok(webhooks.public(sub), message="Secret rotated")
+
+
+_LOOPBACK = ("http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/")
+
+
+def _keyed_store(scope: str | None = ORDERS_SCOPE) -> Store:
     """Return the store of the request's API key, which must carry ``scope``."""
     store = _sandbox().state.store_for_key(request.headers.get("X-API-Key"))
     if store is None:
         raise ApiFailure(401, "Invalid API key")
-    if scope not in store.scopes:
+    if scope is not None and scope not in store.scopes:
         raise ApiFailure(403, f"API key lacks the {scope} scope")
     return store
 

@@ -50,3 +50,44 @@ def serve_in_thread(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) ->
     server = make_server(host, port, sandbox.wsgi_app, threaded=True)
     threading.Thread(target=server.serve_forever, name="sendy-sandbox", daemon=True).start()
     return server, f"http://{host}:{server.server_port}"
+
+
+_URL_HELP = ("Where the sandbox's hooks answer: the storefront of `make run` (its embedded sandbox, loopback only), "
+             "or `flask sandbox serve` (http://127.0.0.1:5001).")
+
+
+@sandbox_cli.command("set-price", with_appcontext=False)
+@click.argument("slug")
+@click.argument("sku")
+@click.argument("price", type=click.IntRange(min=0))
+@click.option("--url", envvar="SANDBOX_URL", default="http://127.0.0.1:5000", show_default=True, help=_URL_HELP)
+def set_price(slug: str, sku: str, price: int, url: str) -> None:
+    """Change a product's price (IQD) in a running sandbox; the storefront hears of it by webhook."""
+    _change(url, f"/__sandbox/stores/{slug}/products/{sku}", {"price": price})
+
+
+@sandbox_cli.command("set-stock", with_appcontext=False)
+@click.argument("slug")
+@click.argument("sku")
+@click.argument("quantity", type=click.IntRange(min=0))
+@click.option("--url", envvar="SANDBOX_URL", default="http://127.0.0.1:5000", show_default=True, help=_URL_HELP)
+def set_stock(slug: str, sku: str, quantity: int, url: str) -> None:
+    """Change how many of a product are on hand (0: sold out) in a running sandbox."""
+    _change(url, f"/__sandbox/stores/{slug}/products/{sku}", {"quantity": quantity})
+
+
+def _change(base: str, path: str, body: dict[str, int]) -> None:
+    import httpx
+
+    try:
+        response = httpx.post(base.rstrip("/") + path, json=body, timeout=30)
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"no sandbox answered at {base} ({type(exc).__name__}): start `make run` "
+                                   "(or `flask sandbox serve` and pass --url)") from None
+    if response.status_code != 200:
+        try:
+            message = response.json().get("message")
+        except ValueError:
+            message = response.text[:200]
+        raise click.ClickException(f"{response.status_code}: {message}")
+    click.echo(f"Changed {path.rsplit('/products/', 1)[-1]}: {json.dumps(body)} (webhooks delivered)")

@@ -16,6 +16,7 @@ from storefront.sendy.sandbox.faults import Faults
 from storefront.sendy.sandbox.seed import load_state
 from storefront.sendy.sandbox.state import SandboxState, Store
 from storefront.sendy.sandbox.transport import SandboxTransport
+from storefront.sendy.sandbox.webhooks import Deliver, Subscription, Webhooks
 
 
 class Sandbox:
@@ -37,6 +38,7 @@ class Sandbox:
         #: sandbox does); False: a second order is made, as a real Sendy may do (test hook: /__sandbox/dedupe)
         self.dedupe = dedupe
         self.clock = clock
+        self.webhooks = Webhooks()
         self.wsgi_app = create_app(self)
 
     def transport(self) -> httpx.BaseTransport:
@@ -66,7 +68,59 @@ class Sandbox:
 
     def set_order_status(self, order: str, status: str) -> dict[str, Any] | None:
         """TEST HOOK: move an order (its id or publicId) to a status; what reading it shows now."""
-        return tracking.set_status(self.state, order, status, self.clock())
+        data = tracking.set_status(self.state, order, status, self.clock())
+        if data is not None:
+            slug = self._order_store(str(data.get("id", "")))
+            if slug:
+                self.webhooks.emit(slug, "order.status_changed", {
+                    "id": data.get("id"), "publicId": data.get("publicId"), "status": data.get("status")})
+        return data
+
+    def _order_store(self, order_id: str) -> str | None:
+        with self.state.lock:
+            record = self.state.tracked.get(order_id)
+            return str(record["store"]) if record else None
+
+    # -- changes a merchant makes (each announced to the store's webhook subscriptions) -----------
+    def subscribe(self, slug: str, url: str, *, secret: str | None = None,
+                  deliver: Deliver | None = None) -> Subscription:
+        """TEST HOOK: deliver this store's events to ``url`` (or to ``deliver``), signed with ``secret``."""
+        return self.webhooks.subscribe(slug, url, secret=secret, deliver=deliver)
+
+    def set_price(self, slug: str, sku: str, price: int) -> bool:
+        """TEST HOOK: a product's (or a variant's) price, in IQD; False when the SKU is unknown."""
+        return self._change_product(slug, sku, {"price": price}, "catalog.product.updated")
+
+    def set_stock(self, slug: str, sku: str, quantity: int) -> bool:
+        """TEST HOOK: how many are on hand (0: sold out); False when the SKU is unknown."""
+        return self._change_product(slug, sku, {"inStock": quantity > 0, "quantityOnHand": quantity},
+                                    "inventory.updated")
+
+    def set_published(self, slug: str, published: bool) -> bool:
+        """TEST HOOK: publish or unpublish a store; False when there is no such store."""
+        with self.state.lock:
+            store = self.state.stores.get(slug)
+            if store is None:
+                return False
+            store.published = published
+            domain = store.storefront.get("customDomain")
+        kind = "storefront.published" if published else "storefront.unpublished"
+        self.webhooks.emit(slug, kind, {"slug": slug, "customDomain": domain, "isPublished": published})
+        return True
+
+    def _change_product(self, slug: str, sku: str, changes: dict[str, Any], kind: str) -> bool:
+        with self.state.lock:
+            store = self.state.stores.get(slug)
+            found = _find(store.storefront.get("products", []), sku) if store else None
+            if found is None:
+                return False
+            found.update(changes)
+            product_id = found.get("id")
+        data: dict[str, Any] = {"sku": sku, "productId": product_id}
+        if kind == "inventory.updated":
+            data["quantityOnHand"] = changes["quantityOnHand"]
+        self.webhooks.emit(slug, kind, data)
+        return True
 
     def add_store(self, storefront: dict[str, Any], *, api_key: str | None = None,
                   scopes: frozenset[str] = frozenset({"orders:write"})) -> None:
@@ -105,3 +159,14 @@ class Sandbox:
                      "logo_url": str(s.storefront.get("logoUrl") or ""),
                      "about": str(s.storefront.get("niche") or s.storefront.get("description") or "")}
                     for s in stores]
+
+
+def _find(products: list[dict[str, Any]], sku: str) -> dict[str, Any] | None:
+    """The product, or the variant, with this SKU (the dictionary itself, to change)."""
+    for product in products:
+        if product.get("sku") == sku:
+            return product
+        for variant in product.get("variants") or []:
+            if isinstance(variant, dict) and variant.get("sku") == sku:
+                return variant
+    return None

@@ -94,6 +94,36 @@ def update_store(slug: str) -> Response:
     return ok(None, message="Store updated")
 
 
+@bp.post("/stores/<slug>/products/<path:sku>")
+def change_product(slug: str, sku: str) -> Response:
+    """Change a product's price and/or stock, e.g. {"price": 30000} or {"quantity": 0}; webhooks follow."""
+    body: Any = request.get_json(silent=True)
+    if not isinstance(body, dict) or not ({"price", "quantity"} & set(body)):
+        raise ApiFailure(400, 'Body must be {"price": <IQD>} and/or {"quantity": <on hand>}')
+    price, quantity = body.get("price"), body.get("quantity")
+    for value in (price, quantity):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise ApiFailure(400, "price and quantity must be whole numbers, 0 or more")
+    sandbox = _sandbox()
+    changed = (price is None or sandbox.set_price(slug, sku, price)) and \
+        (quantity is None or sandbox.set_stock(slug, sku, quantity))
+    if not changed:
+        raise ApiFailure(404, "No such store or product")
+    return ok({"slug": slug, "sku": sku, "price": price, "quantity": quantity}, message="Product changed")
+
+
+@bp.post("/stores/<slug>/published")
+def change_published(slug: str) -> Response:
+    """Publish or unpublish a store: {"published": false}; webhooks follow."""
+    body: Any = request.get_json(silent=True)
+    published = body.get("published") if isinstance(body, dict) else None
+    if not isinstance(published, bool):
+        raise ApiFailure(400, 'Body must be {"published": true|false}')
+    if not _sandbox().set_published(slug, published):
+        raise ApiFailure(404, "No such store")
+    return ok({"slug": slug, "published": published}, message="Store changed")
+
+
 @bp.post("/reset")
 def reset() -> Response:
     """Clear codes, orders, faults and the request log."""

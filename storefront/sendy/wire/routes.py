@@ -1,4 +1,4 @@
-"""Sendy's routes (contract §1–§5): the paths the client calls, and their names in the metrics."""
+"""Sendy's routes (contract §1–§5, §7): the paths the client calls, and their names in the metrics."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ _ENDPOINTS = (
     ("POST", "/orders/storefront", "order"),
     ("GET", "/integrations/orders/", "order_read"),
     ("GET", "/integrations/orders", "order_find"),
+    ("POST", "/integrations/webhooks", "webhooks"),
 )
 PROVINCES = f"{API}/address-reference/provinces"
 SEND_OTP = f"{API}/store/integrations/orders/send-otp"
@@ -25,6 +26,7 @@ ORDERS = f"{API}/store/integrations/orders"
 def find_by_ref(external_ref: str) -> dict[str, str]:
     """The query of an order search by the caller's reference."""
     return {"externalRef": external_ref}
+WEBHOOKS = f"{API}/store/integrations/webhooks"
 
 
 def storefront(slug: str) -> str:
