@@ -42,7 +42,7 @@ KNOWN_LABELS: tuple[tuple[Counter, tuple[tuple[str, ...], ...]], ...] = (
                                                    "store_hourly", "store_daily", "platform"))),
     (SENDY_CALLS, (("any", "busy"), *((endpoint, outcome)
                                       for endpoint in ("storefront", "provinces", "areas", "send_otp", "order",
-                                                       "order_read", "order_find")
+                                                       "order_read", "order_find", "webhooks")
                                       for outcome in ("2xx", "4xx", "5xx", "timeout", "unreachable")))),
     (REDIS_FAILURES, (("state",), ("limits",), ("cache",))),
 )
