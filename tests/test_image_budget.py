@@ -291,3 +291,100 @@ def test_when_image_work_is_full_a_cold_image_is_a_fast_placeholder_and_pages_an
     assert "Set-Cookie" not in full.headers
     assert app.test_client().get(f"/{SHOP}/").status_code == 200
     assert app.extensions["images"].pool.budget.used == 0
+
+
+# -- refused before the app (storefront/images/gate.py) -----------------------------------------------
+class Calls:
+    """Counts the requests that reach the app behind the image middleware (page cache and Flask)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.hot = app.extensions["hot_images"]
+        self.inner, self.paths = self.hot.wsgi, []  # type: ignore[var-annotated]
+        self.hot.wsgi = self
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        self.paths.append(environ["PATH_INFO"])
+        return self.inner(environ, start_response)
+
+
+def test_while_image_work_is_full_a_cold_image_is_refused_without_running_the_app(
+        tmp_path: Path, sandbox: Sandbox, origin: Origin) -> None:
+    app = make_app(tmp_path, sandbox, origin, IMAGE_SLOTS=1, IMAGE_QUEUE=0)
+    service, sources = app.extensions["images"], origin.urls()
+    made = get(app, sources[0], "240.jpg")
+    assert made.status_code == 200
+    calls = Calls(app)
+    with service.slots.hold():  # a resize in progress: image work is full
+        refused = get(app, sources[1], "480.webp")
+        head = app.test_client().head(url_of(app, sources[1], "480.webp"))
+        assert calls.paths == []  # answered by the middleware: Flask never ran
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
+        assert refused.headers["Cache-Control"] == "no-store" and "Set-Cookie" not in refused.headers
+        assert refused.headers["X-Request-ID"] and refused.headers["X-Content-Type-Options"] == "nosniff"
+        assert refused.headers["Content-Type"] == "image/webp" and is_placeholder(refused, "WEBP", 480)
+        assert head.status_code == 503 and head.data == b""
+        assert origin.hits.get("/1.jpg") is None  # no work at all for it
+        app.extensions["hot_images"]._entries.clear()  # a made image is served all the same (by the app)
+        again = get(app, sources[0], "240.jpg")
+        assert again.status_code == 200 and again.data == made.data and calls.paths == [url_of(app, sources[0],
+                                                                                               "240.jpg")]
+        assert get(app, sources[0], "240.jpg").data == made.data and len(calls.paths) == 1  # then hot
+        unknown = app.test_client().get(f"/img/{SHOP}/AAAAAAAAAAAAAAAA/240.jpg")
+        assert unknown.status_code == 404 and len(calls.paths) == 2  # not ours: the app's 404, not a 503
+        assert app.test_client().get(f"/{SHOP}/").status_code == 200  # pages are not refused
+    service.pool.busy = service.pool.in_flight  # the resize pool at its bound (jobs whose callers left)
+    try:
+        assert get(app, sources[1], "480.webp").status_code == 503 and len(calls.paths) == 3
+    finally:
+        service.pool.busy = 0
+    later = get(app, sources[1], "480.webp")  # room again: made
+    assert later.status_code == 200 and shown(later).size[0] == 480 and len(calls.paths) == 4
+
+
+def test_a_client_refused_by_its_cold_cap_is_refused_again_before_the_app(
+        tmp_path: Path, sandbox: Sandbox, origin: Origin) -> None:
+    app = make_app(tmp_path, sandbox, origin, IMAGE_COLD_PER_MINUTE=1)
+    sources = origin.urls()
+    first = get(app, sources[0], "160.jpg")
+    assert first.status_code == 200
+    calls = Calls(app)
+    assert get(app, sources[1], "160.jpg").status_code == 429 and len(calls.paths) == 1  # the app counts it
+    refused = get(app, sources[2], "240.avif")
+    assert len(calls.paths) == 1  # this process knows the client is over its cap until its window ends
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["Cache-Control"] == "no-store" and is_placeholder(refused, "AVIF", 240)
+    assert origin.hits.get("/2.jpg") is None
+    app.extensions["hot_images"]._entries.clear()
+    assert get(app, sources[0], "160.jpg").data == first.data  # its made images still come
+    other = get(app, sources[2], "240.avif", client="203.0.113.9")  # another shopper is not refused
+    assert other.status_code == 200 and shown(other).size[0] == 240
+
+
+def test_a_flood_of_cold_images_gets_images_or_refusals_never_a_500(
+        tmp_path: Path, sandbox: Sandbox, origin: Origin) -> None:
+    app = make_app(tmp_path, sandbox, origin, IMAGE_SLOTS=1, IMAGE_QUEUE=0, IMAGE_COLD_PER_MINUTE=1000)
+    sources = origin.urls()
+    assert get(app, sources[0], "160.jpg").status_code == 200  # the store's key map is read
+    calls = Calls(app)
+    asks = [(s, f"{w}.{fmt}") for s in sources for w in (240, 360, 480) for fmt in ("jpg", "webp")]
+    answers: list[Any] = [None] * len(asks)
+
+    def ask(i: int) -> None:
+        answers[i] = get(app, *asks[i], client=f"198.51.100.{i}")
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(asks))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(a is not None for a in answers)
+    assert {a.status_code for a in answers} <= {200, 503}
+    assert len(calls.paths) < len(asks)  # some were refused before the app
+    for (_source, name), answer in zip(asks, answers, strict=True):
+        width, fmt = int(name.split(".")[0]), {"jpg": "JPEG", "webp": "WEBP"}[name.split(".")[1]]
+        if answer.status_code == 503:
+            assert answer.headers["Retry-After"] == "1" and is_placeholder(answer, fmt, width)
+        else:
+            assert shown(answer).size[0] == width and not is_placeholder(answer, fmt, width)
+    for source, name in asks:  # nothing was lost: each is made when asked again, one at a time
+        assert get(app, source, name).status_code == 200

@@ -87,6 +87,11 @@ class Slots:
         self._free = threading.BoundedSemaphore(size)
         self._lock = threading.Lock()
         self._waiting, self.queue, self.wait = 0, queue, wait
+        self.size, self.held = size, 0
+
+    def full(self) -> bool:
+        """Whether ``hold`` would refuse now: every slot held and the queue full (a snapshot, no lock)."""
+        return self.held >= self.size and self._waiting >= self.queue
 
     @contextmanager
     def hold(self) -> Iterator[None]:
@@ -103,9 +108,13 @@ class Slots:
                     self._waiting -= 1
             if not got:
                 raise Busy
+        with self._lock:
+            self.held += 1
         try:
             yield
         finally:
+            with self._lock:
+                self.held -= 1
             self._free.release()
 
 
@@ -148,6 +157,11 @@ class ImageService:
         if url is None:
             raise NotOurs(key)
         return url
+
+    def full(self) -> bool:
+        """Whether a cold image would be Busy now before any work: no slot (nor place in the queue)
+        free, or the resize pool at its bound (a snapshot: the image middleware's cheap check)."""
+        return self.slots.full() or not self.pool.room()
 
     def derived(self, url: str, variant: Variant) -> str | None:
         """The variant's key in the disk cache (None: a static source that is not there)."""
@@ -303,7 +317,7 @@ def init_app(app: Flask, hosts: tuple[str, ...], folder: str, max_mb: int) -> No
     app.extensions["images"] = ImageService(app, hosts, folder, max_mb)
     catalog.on_indexed(app, store_fetched)  # a new copy of a store: its card images made ahead
     pictures.init_app(app)
-    hot = HotImages(app.wsgi_app, hsts=bool(app.config.get("SESSION_COOKIE_SECURE")))
+    hot = HotImages(app.wsgi_app, hsts=bool(app.config.get("SESSION_COOKIE_SECURE")), service=app.extensions["images"])
     app.extensions["hot_images"] = hot
     app.wsgi_app = hot  # type: ignore[method-assign]
 
