@@ -8,15 +8,13 @@ names and values, which do not change while the Arabic catalog is being translat
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.servers import serve_wsgi, stop
+from helpers.browser import TIMEOUT_MS, launched, open_tab
+from helpers.browser import served_on as _serve
 
-from storefront import create_app
 from storefront.sendy.sandbox import Sandbox
 from storefront.services.digits import ascii_digits
 
@@ -28,43 +26,14 @@ expect = playwright_api.expect
 FLORA = "flora-baghdad"
 SKU = "FLR-ROSE-12"  # in stock, 35,000 IQD
 PHONE = "9647701234567"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE_CONTEXT = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
                  "device_scale_factor": 2, "locale": "ar-IQ"}
-TIMEOUT_MS = 5_000
-
-
-def _chromium() -> str | None:
-    found = shutil.which("chromium")
-    if found:
-        return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One headless Chromium for the module (Playwright's sync API runs in this thread)."""
-    executable = _chromium()
-    if executable is None:
-        pytest.skip("no Chromium binary found (install Debian's `chromium`, e.g. `make chromium`)")
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _serve(sandbox: Sandbox) -> Iterator[tuple[str, Sandbox]]:
-    """The storefront on this sandbox, served over HTTP: (base URL, sandbox)."""
-    app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0})
-    server, base = serve_wsgi(app, "storefront-http")
-    try:
-        yield base, sandbox
-    finally:
-        stop(server)
-        app.extensions["sendy"].close()
+    yield from launched(playwright_api)
 
 
 @pytest.fixture
@@ -74,12 +43,8 @@ def served() -> Iterator[tuple[str, Sandbox]]:
 
 
 def _page(browser: Any, **options: Any) -> Iterator[Any]:
-    context = browser.new_context(**{**PHONE_CONTEXT, **options})
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    """A tab of this module's phone (``options`` on top)."""
+    yield from open_tab(browser, PHONE_CONTEXT, **options)
 
 
 @pytest.fixture

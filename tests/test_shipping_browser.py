@@ -9,15 +9,13 @@ at the door above the button. Store: layla-boutique (4,000 IQD to Baghdad, 6,000
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from resilience_helpers import serve_wsgi, stop
+from helpers.browser import launched, open_tab
+from helpers.browser import served_on as _serve
 
-from storefront import create_app
 from storefront.sendy.sandbox import Sandbox
 from storefront.services.digits import ascii_digits
 
@@ -28,59 +26,37 @@ expect = playwright_api.expect
 
 LAYLA = "layla-boutique"
 DRESS, VARIANT = "LYL-DRS-EVE", "LYL-DRS-S-BRG"  # 85,000 IQD
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE_CONTEXT = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "has_touch": True,
                  "device_scale_factor": 1, "locale": "ar-IQ"}
-TIMEOUT_MS = 5_000
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One headless Chromium for the module."""
-    executable = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None)
-    if executable is None:
-        pytest.skip("no Chromium binary found (install Debian's `chromium`, e.g. `make chromium`)")
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    yield from launched(playwright_api)
 
 
 @pytest.fixture
 def served() -> Iterator[tuple[str, Sandbox]]:
     """The storefront on a fresh sandbox, served over HTTP: (base URL, sandbox)."""
-    sandbox = Sandbox(demo=False)
-    app = create_app({"TESTING": True, "SANDBOX": sandbox, "SENDY_BACKOFF": 0.0})
-    server, base = serve_wsgi(app, "storefront-http")
-    try:
-        yield base, sandbox
-    finally:
-        stop(server)
-        app.extensions["sendy"].close()
+    yield from _serve(Sandbox(demo=False))
 
 
-def _tab(browser: Any, **options: Any) -> Iterator[Any]:
-    context = browser.new_context(**{**PHONE_CONTEXT, **options})
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+def _page(browser: Any, **options: Any) -> Iterator[Any]:
+    """A tab of this module's phone (``options`` on top)."""
+    yield from open_tab(browser, PHONE_CONTEXT, **options)
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A 360×640 tab with JavaScript on."""
-    yield from _tab(browser)
+    yield from _page(browser)
 
 
 @pytest.fixture
 def page_no_js(browser: Any) -> Iterator[Any]:
     """A 360×640 tab with JavaScript off."""
-    yield from _tab(browser, java_script_enabled=False)
+    yield from _page(browser, java_script_enabled=False)
 
 
 def _amount(page: Any, selector: str) -> int:
