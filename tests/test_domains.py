@@ -27,7 +27,7 @@ from resilience_helpers import free_port, redis_server
 
 from storefront.sendy.sandbox import Sandbox, serve_in_thread
 from storefront.services import caches, domains
-from storefront.wsgi.registry import Claim, build
+from storefront.wsgi.registry import Claim, LiveDomains, build
 
 ROOT = Path(__file__).resolve().parent.parent
 PLATFORM = "shops.example"
@@ -217,6 +217,16 @@ def test_the_cli_adds_only_what_sendy_publishes_and_every_process_follows(sandbo
     _eventually(lambda: _ask(client, "shop.tigris.iq") == 200)
     for app in (worker, operator):
         app.extensions["sendy"].close()
+
+
+def test_a_process_s_first_lookup_reads_the_registry_not_the_snapshot_it_was_born_with(redis_url) -> None:
+    # gunicorn preloads the app and forks: a worker (or the image lane's) starts with its parent's
+    # snapshot, which may be hours old. A claim made since must be served on its very first request.
+    born = LiveDomains({}, [PLATFORM], redis_url, refresh=60.0)  # no refresher would run in time
+    elsewhere = LiveDomains({}, [PLATFORM], redis_url)
+    elsewhere.observe(FLORA, SHOP)
+    assert born.slug_for(SHOP) == FLORA
+    assert born.redirect_for(f"www.{SHOP}") == SHOP
 
 
 def test_the_cli_refuses_without_a_shared_registry(app) -> None:

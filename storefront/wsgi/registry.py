@@ -331,13 +331,16 @@ class LiveDomains:
         self._snap = snap
 
     def _watch(self) -> None:
-        """Start this process's refresher (once per process: a forked worker starts its own)."""
+        """Start this process's refresher (once per process: a forked worker starts its own), after
+        one reload here: the snapshot a worker inherits is its parent's, as old as the fork (gunicorn
+        preloads the app), so its first request must not be answered from it."""
         if not self.shared or self._watcher_pid == os.getpid():
             return
         with self._lock:
             if self._watcher_pid == os.getpid():
                 return
             self._watcher_pid = os.getpid()
+        self.reload()
         ref = weakref.ref(self)
         threading.Thread(target=_refresher, args=(ref, self.refresh_every), name="domain-registry",
                          daemon=True).start()
