@@ -35,6 +35,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+METRICS_TOKEN = "deploy-check-metrics-" + "m" * 24
 PLATFORM = "shops.test"
 DOMAIN = "flora-shop.test"
 SLUG = "flora-baghdad"
@@ -146,7 +147,7 @@ def stack(name: str = "deploy-check") -> Iterator[Stack]:
     from storefront.sendy.sandbox import Sandbox  # the seed's demo keys, as an operator would copy them
 
     keys = Sandbox().demo_api_keys()
-    ports = {part: free_port() for part in ("redis", "sendy", "app", "http", "https", "admin")}
+    ports = {part: free_port() for part in ("redis", "sendy", "app", "images", "http", "https", "admin")}
     started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix=f"storefront-{name}-"))
     logs = tmp / "logs"
@@ -161,8 +162,12 @@ def stack(name: str = "deploy-check") -> Iterator[Stack]:
                "SECRET_KEY": "deploy-check-" + "s" * 48, "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
                "STOREFRONT_ENV": "production", "PLATFORM_HOST": PLATFORM, "TRUSTED_PROXIES": "1",
                "BIND": f"127.0.0.1:{ports['app']}", "WEB_CONCURRENCY": "2", "IMAGE_CACHE_DIR": str(tmp / "images"),
-               "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"), "LOG_LEVEL": "WARNING"}
-    caddy_env = {**base_env, "UPSTREAM": f"127.0.0.1:{ports['app']}", "ACME_EMAIL": "deploy-check@example.com",
+               "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"), "LOG_LEVEL": "WARNING",
+               "METRICS_TOKEN": METRICS_TOKEN}
+    # The image lane (deploy/storefront-images.service): the same settings, its own port and metrics.
+    images_env = {**app_env, "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics-images")}
+    caddy_env = {**base_env, "UPSTREAM": f"127.0.0.1:{ports['app']}", "IMAGE_UPSTREAM": f"127.0.0.1:{ports['images']}",
+                 "ACME_EMAIL": "deploy-check@example.com",
                  "HTTP_PORT": str(ports["http"]), "HTTPS_PORT": str(ports["https"]),
                  "HTTPS_REDIRECT_PORT": f":{ports['https']}", "CADDY_ADMIN": f"127.0.0.1:{ports['admin']}",
                  "CADDY_ISSUER": "local_certs\nskip_install_trust",
@@ -180,11 +185,16 @@ def stack(name: str = "deploy-check") -> Iterator[Stack]:
             step(f"gunicorn, 2 workers, on {ports['app']}")
             running.enter_context(process("gunicorn", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], app_env,
                                           logs))
+            step(f"the image lane: gunicorn under nice 10 on {ports['images']}")
+            running.enter_context(process("gunicorn-images", ["nice", "-n", "10", str(BIN / "gunicorn"), "-c",
+                                                              "gunicorn.conf.py", "--bind",
+                                                              f"127.0.0.1:{ports['images']}"], images_env, logs))
             step(f"caddy (deploy/Caddyfile, internal CA) on {http} and {https}")
             running.enter_context(process("caddy", ["caddy", "run", "--config", str(ROOT / "deploy" / "Caddyfile"),
                                                     "--adapter", "caddyfile"], caddy_env, logs))
             wait_for("the sandbox", lambda: httpx.get(f"{sendy}/api/v1/address-reference/provinces").is_success)
             wait_for("gunicorn", lambda: httpx.get(f"http://127.0.0.1:{ports['app']}/readyz").is_success)
+            wait_for("the image lane", lambda: httpx.get(f"http://127.0.0.1:{ports['images']}/healthz").is_success)
             wait_for("caddy", lambda: httpx.get(f"http://127.0.0.1:{http}/").status_code == 308)
             step(f"all up in {time.monotonic() - started:.1f} s")
             up = Stack(ports, app_env, tmp)
@@ -207,12 +217,21 @@ def stack(name: str = "deploy-check") -> Iterator[Stack]:
 
 def main() -> int:
     with stack() as up:
-        run_shopper(up.ca, up.sendy, up.app_env, up.ports["https"], up.ports["http"], up.ports["app"])
+        run_shopper(up.ca, up.sendy, up.app_env, up.ports["https"], up.ports["http"], up.ports["app"],
+                    up.ports["images"])
     step("deploy-check passed")
     return 0
 
 
-def run_shopper(ca: Path, sendy: str, app_env: dict[str, str], https: int, http: int, app_port: int) -> None:
+def image_requests(port: int) -> float:
+    """How many image requests (route ``images.image``) the gunicorn on ``port`` has answered."""
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("storefront_http_requests_total{") and 'route="images.image"' in line)
+
+
+def run_shopper(ca: Path, sendy: str, app_env: dict[str, str], https: int, http: int, app_port: int,
+                images_port: int) -> None:
     platform = f"https://{PLATFORM}:{https}"
     with shopper(ca) as browser:
         expect(browser.get(f"{platform}/{SLUG}/"), 200, "the store on the platform host")
@@ -246,6 +265,17 @@ def run_shopper(ca: Path, sendy: str, app_env: dict[str, str], https: int, http:
             raise SystemExit("deploy-check: the canonical link is not on the custom domain")
         # Caddy hands the app host names as they are on 443 (header_up Host {host}): the Origin a browser
         # sends there. (On this test port a browser would add ":port", which production never has.)
+        photo = re.search(r'/img/[^"\s]+?\.(?:jpg|webp|avif)', product.text)
+        if photo is None:
+            raise SystemExit("deploy-check: no product photo on the product page")
+        shown = expect(browser.get(base + photo.group(0)), 200, "a product photo through Caddy")
+        if not shown.headers.get("Content-Type", "").startswith("image/"):
+            raise SystemExit(f"deploy-check: the photo came back as {shown.headers.get('Content-Type')}")
+        lane, pages = image_requests(images_port), image_requests(app_port)
+        if lane < 1 or pages:
+            raise SystemExit(f"deploy-check: images answered by the image lane {lane:g}, by the pages' "
+                             f"gunicorn {pages:g} (Caddy must route /img/* to the lane only)")
+        step("a product photo over HTTPS came from the image lane (Caddy's /img/* route), none from the pages")
         origin = {"Origin": f"https://{DOMAIN}", "Referer": f"https://{DOMAIN}/p/{SKU}"}
         expect(browser.post(f"{base}/cart/add", data={"sku": SKU, "quantity": "1"}, headers=origin), 303,
                "add to cart")
