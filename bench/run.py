@@ -17,7 +17,8 @@ What it measures (every server on 127.0.0.1; every process stopped at the end, e
    20-category store beside a 50-product one: page 1 of the home <= 60 KB of HTML and its render
    within 2x of the small store's; a search within 3x; parse/index time and memory reported.
 5. Images under load (bench/images.py): a flood of ~1,000 cold image requests, 32 at a time,
-   from one connection and from many: a cached page's p90 under 3x its idle median; a 38 MP PNG
+   from one connection and from many, to the image lane (a second gunicorn under nice, as
+   deployed): a cached page's p90 under 3x its idle median; a 38 MP PNG
    (generated here, not committed): one request's time and memory, and 40 variants at once
    (the peak memory of each worker with its resize processes).
 
