@@ -35,6 +35,12 @@
           (line.lastElementChild || line).textContent = texts[i];
           line.hidden = !texts[i];
         });
+        // what is due, at the top and in the phone's bottom bar: the total once known, else the subtotal
+        var sum = document.querySelector(".top-sum");
+        document.querySelectorAll("[data-due]").forEach(function (due) {
+          due.textContent = texts[1] || sum.dataset.sub;
+          due.previousElementSibling.textContent = texts[1] ? sum.dataset.totalLabel : sum.dataset.subLabel;
+        });
       });
     }
   }
