@@ -262,7 +262,8 @@ def test_the_total_is_at_the_top_of_the_form_before_any_field(app, client, sandb
     baghdad = text(fill_checkout(client, base, action="areas", province="BG", area=""))
     assert _top(baghdad).endswith(_flat("Total " + iqd(74_000, "en")))  # the fee to Baghdad included
     bar = re.search(r'<p class="co-due"[^>]*>(.*?)</p>', baghdad, re.S).group(1)
-    assert _flat(re.sub(r"<[^>]+>", " ", bar)) == _flat("Total " + iqd(74_000, "en"))  # the phone's bottom bar says the same
+    # the phone's bottom bar says the same
+    assert _flat(re.sub(r"<[^>]+>", " ", bar)) == _flat("Total " + iqd(74_000, "en"))
     assert baghdad.index('class="co-due"') < baghdad.index('value="continue"')
 
 
