@@ -25,6 +25,16 @@
       });
       first.selected = true;
     });
+    // a field in use is never left under the phone's bottom bar (flow.css .co-bar), also once the keyboard is up
+    var bar = form.querySelector(".co-bar");
+    var clear = function () {
+      var el = document.activeElement;
+      if (form.contains(el) && !bar.contains(el) && el.getBoundingClientRect().bottom > bar.getBoundingClientRect().top) {
+        el.scrollIntoView({ block: "nearest" });
+      }
+    };
+    form.addEventListener("focusin", clear);
+    window.addEventListener("resize", clear);
     var table = document.getElementById("fees");
     var fees = table && JSON.parse(table.textContent);
     if (fees) {  // the fee and total to the governorate chosen: texts the server formatted (templating.delivery_table)
@@ -34,6 +44,12 @@
           var line = document.getElementById(id);
           (line.lastElementChild || line).textContent = texts[i];
           line.hidden = !texts[i];
+        });
+        // what is due, at the top and in the phone's bottom bar: the total once known, else the subtotal
+        var sum = document.querySelector(".top-sum");
+        document.querySelectorAll("[data-due]").forEach(function (due) {
+          due.textContent = texts[1] || sum.dataset.sub;
+          due.previousElementSibling.textContent = texts[1] ? sum.dataset.totalLabel : sum.dataset.subLabel;
         });
       });
     }

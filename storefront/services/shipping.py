@@ -96,3 +96,39 @@ def note_difference(slug: str, public_id: str, value: int, quoted: int | None, f
     log.warning("store %s, order %s: Sendy's delivery fee %d and total %d differ from ours (%d and %d)",
                 slug, public_id, fee_, total, quoted, value + quoted)
     return True
+
+
+@dataclass(frozen=True)
+class FreeDelivery:
+    """A free-delivery offer the store's rules make true: every order worth ``minimum`` or more
+    (any order when None) is delivered free to ``provinces`` (every governorate when None)."""
+
+    minimum: int | None = None
+    provinces: tuple[str, ...] | None = None
+
+
+#: A limited offer names its governorates: more than this many would not fit one short line.
+MAX_NAMED_PROVINCES = 2
+
+
+def free_delivery_offer(rules: Iterable[ShippingRule]) -> FreeDelivery | None:
+    """The one free-delivery statement worth announcing, or None when the rules make none true.
+
+    Each active FreeShipping rule is a true statement by itself (contract §1: an applying one whose
+    minimum the order reaches makes the fee 0). An offer to every governorate wins over a limited one;
+    among those, the lowest minimum (none is lowest), then the one naming fewer governorates. A limited
+    offer is announced only when it names at most MAX_NAMED_PROVINCES governorates (limited rules with
+    one minimum count as one offer).
+    """
+    free = [r for r in rules if r.kind == "free"]
+    everywhere = [FreeDelivery(r.min_value or None) for r in free if r.provinces is None]
+    places: dict[int | None, set[str]] = {}  # limited offers with one minimum read as one
+    for r in free:
+        if r.provinces is not None:
+            places.setdefault(r.min_value or None, set()).update(r.provinces)
+    limited = [FreeDelivery(minimum, tuple(sorted(codes))) for minimum, codes in places.items()
+               if len(codes) <= MAX_NAMED_PROVINCES]
+    candidates = everywhere or limited
+    if not candidates:
+        return None
+    return min(candidates, key=lambda o: (o.minimum or 0, len(o.provinces or ())))

@@ -9,6 +9,7 @@ from flask import abort, flash, g, jsonify, redirect, render_template, request, 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from storefront.runtime.state import StateUnavailable
 from storefront.sendy import (
@@ -18,13 +19,16 @@ from storefront.sendy import (
     SendyRejected,
     SendyUnavailable,
 )
+from storefront.sendy.models import Province
 from storefront.services import addresses, cart, checkout, limits, shipping
 from storefront.views.common import store_blueprint
 from storefront.views.forms import CheckoutForm, CodeForm
 from storefront.views.messages import limit_message
+from storefront.web.announcement import announcement
 from storefront.web.i18n import store_route
 
 bp = store_blueprint("checkout", __name__, private=True)
+bp.add_app_template_global(announcement)  # every store page's top line (templates/_partials/announcement.html)
 log = logging.getLogger("storefront.checkout")
 #: The form again, with a message, on both checkout steps: for a field to correct or a Sendy
 #: failure to retry alike; a limit reached is 429 (and a form that can't be filled in at all,
@@ -71,7 +75,7 @@ def details() -> ResponseReturnValue:
 def _details_page(form: CheckoutForm, problem: str | None = None) -> str:
     """The delivery form, its summary with the fee to the governorate chosen (if one is)."""
     the_cart = cart.view(g.store)
-    chosen = form.province.data if form.province.data in {code for code, _label in form.province.choices} else ""
+    chosen = form.province.data if form.province.data in {c.value for c in form.province.choices} else ""
     delivery = shipping.delivery(g.store, the_cart.subtotal, chosen or "")
     return render_template("checkout/details.html", form=form, cart=the_cart, problem=problem, delivery=delivery)
 
@@ -80,7 +84,7 @@ def _fill_choices(form: CheckoutForm) -> int:
     lang, status = g.lang, 200
     provinces, areas = [], []
     try:
-        provinces = sorted(addresses.provinces(), key=lambda p: p.name(lang))
+        provinces = addresses.provinces()
         if form.province.data:
             areas = addresses.sorted_by_name(addresses.areas(form.province.data), lang)
     except SendyError:
@@ -88,12 +92,34 @@ def _fill_choices(form: CheckoutForm) -> int:
             _("We couldn't load the list of governorates. Please try again in a minute.")
         flash(message, "error")
         status = 503
-    form.province.choices = [("", _("Choose your governorate"))] + [(p.code, p.name(lang)) for p in provinces]
+    form.province.choices = [SelectChoice("", _("Choose your governorate")), *province_choices(provinces, lang)]
     first = _("Choose your area") if areas else _("Choose a governorate first")
     form.area.choices = [("", first)] + [(a.id, a.name(lang)) for a in areas]
     if form.area.data and form.area.data not in {a.id for a in areas}:
         form.area.data = ""
     return status
+
+
+#: The governorates most shoppers live in, largest first: the top of the list (then every other, A–Z).
+LARGEST_PROVINCES = ("BG", "NI", "BA", "SU", "AR")
+_ALEFS = str.maketrans("أإآ", "ااا")
+
+
+def _alphabetical(name: str) -> str:
+    """A governorate's place in an A–Z list: Arabic-script names without their article (البصرة under ب)."""
+    name = name.translate(_ALEFS)
+    return name[2:] if name.startswith("ال") else name
+
+
+def province_choices(provinces: list[Province], lang: str) -> list[SelectChoice]:
+    """The governorate options for the shopper: the largest first, then the others A–Z, each once."""
+    first = [p for code in LARGEST_PROVINCES for p in provinces if p.code == code]
+    rest = sorted((p for p in provinces if p not in first), key=lambda p: _alphabetical(p.name(lang)))
+    if not first:
+        return [SelectChoice(p.code, p.name(lang)) for p in rest]
+    largest, others = _("Largest governorates"), _("Other governorates (A–Z)")
+    return [SelectChoice(p.code, p.name(lang), optgroup=largest) for p in first] + \
+        [SelectChoice(p.code, p.name(lang), optgroup=others) for p in rest]
 
 
 def _send_code(form: CheckoutForm) -> ResponseReturnValue:
