@@ -95,7 +95,7 @@
     rail.addEventListener("pointerup", up);
     rail.addEventListener("pointercancel", up);
     rail.addEventListener("click", function (e) { /* a double tap (or double click) zooms in at that point, or back out */
-      var img = e.target.closest("img");
+      var img = scale > 1 ? shots[current()].firstChild : e.target.closest("img"); /* (a drag captures the pointer) */
       var now = Date.now();
       if (!img) { return; }
       if (now - lastTap < 350) {
