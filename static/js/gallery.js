@@ -34,6 +34,7 @@
     box.setAttribute("aria-label", (strip.querySelector("img") || {}).alt || "");
     rail = document.createElement("div");
     rail.className = "viewer-strip";
+    rail.tabIndex = 0; /* focused on opening: the arrow keys scroll between photos */
     [].forEach.call(strip.querySelectorAll("img"), function (small) {
       var slide = document.createElement("div");
       var img = document.createElement("img");
@@ -114,6 +115,6 @@
     var slide = shots[Math.max(0, at)];
     if (slide) { slide.scrollIntoView({ block: "nearest", inline: "start" }); }
     count.textContent = (Math.max(0, at) + 1) + "/" + shots.length;
-    box.querySelector(".viewer-x").focus();
+    rail.focus({ preventScroll: true });
   };
 })();
