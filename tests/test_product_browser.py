@@ -28,6 +28,8 @@ PHONE = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "has_touc
          "device_scale_factor": 1, "user_agent": INSTAGRAM_UA}
 LAYLA = "layla-boutique"
 ABAYA = "LYL-ABY-CREPE"  # size × colour; 54/black sold out
+BAG = "LYL-BAG-LTH"  # colour × wrapping, priced "from" (the longest price line)
+DRESS = "LYL-DRS-DAY"  # one photo (the full width) and a name on two lines
 PREFIX = {"ar": "", "en": "/en", "ckb": "/ckb"}
 #: what nothing may cover: prices, add buttons, options, card names, cart controls
 TARGETS = (".price, .bar-price, button[type=submit], .pick label, .card-name, .qty-form, .line a, .line .link, "
@@ -111,13 +113,13 @@ def test_add_without_a_size_brings_the_first_missing_option_into_view(phone: Any
 
 def test_the_size_row_is_on_the_first_screen_clear_of_the_sticky_bar(phone: Any, served: tuple[str, Sandbox]) -> None:
     base, _ = served
-    for lang in ("ar", "en", "ckb"):
-        phone.goto(f"{base}/{LAYLA}{PREFIX[lang]}/p/{ABAYA}")
+    for lang, sku in [(lang, sku) for lang in ("ar", "en", "ckb") for sku in (ABAYA, BAG, DRESS)]:
+        phone.goto(f"{base}/{LAYLA}{PREFIX[lang]}/p/{sku}")
         bar, row = _box(phone, ".product .bar"), _box(phone, "#pick-0 .opts")
         for selector in (".gallery img", ".buy h1", ".buy .price"):
             box = _box(phone, selector)
-            assert box["y"] >= 0 and box["y"] + min(box["height"], 40) <= bar["y"], (lang, selector)
-        assert row["y"] + row["height"] <= bar["y"], (lang, "the size row is under the sticky bar")
+            assert box["y"] >= 0 and box["y"] + min(box["height"], 40) <= bar["y"], (lang, sku, selector)
+        assert row["y"] + row["height"] <= bar["y"], (lang, sku, "the first option's row is under the sticky bar")
         expect(phone.locator(".sku")).not_to_be_in_viewport()
 
 
@@ -207,3 +209,20 @@ def test_a_tap_on_a_photo_opens_the_full_screen_viewer(phone: Any, served: tuple
     assert "scale" not in (image.get_attribute("style") or "")
     phone.keyboard.press("Escape")
     expect(viewer).to_be_hidden()
+
+
+def test_adding_when_the_network_fails_or_the_add_is_refused(phone: Any, served: tuple[str, Sandbox]) -> None:
+    """No answer: it may have been added, so the cart page tells (never posted twice); a refusal (403):
+    nothing was added, the page says so and the button works again."""
+    base, _ = served
+    phone.goto(f"{base}/{LAYLA}/en/p/{ABAYA}?variant=LYL-ABY-56-NVY")
+    phone.route("**/cart/add", lambda route: route.fulfill(status=403, body="Forbidden"))
+    phone.locator(".product .bar button[type=submit]").click()
+    expect(phone.locator("[data-toast]")).to_have_text(
+        "Could not add it to your cart. Check your connection and try again.")
+    expect(phone.locator(".product .bar button[type=submit]")).to_be_enabled()
+    expect(phone.locator("dialog.mini")).to_be_hidden()
+    phone.unroute("**/cart/add")
+    phone.route("**/cart/add", lambda route: route.abort("internetdisconnected"))
+    phone.locator(".product .bar button[type=submit]").click()
+    phone.wait_for_url(f"{base}/{LAYLA}/en/cart")
