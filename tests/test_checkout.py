@@ -232,11 +232,12 @@ def test_each_step_marks_where_the_shopper_is(app, client, sandbox, slug, url_la
 
 
 def test_whatsapp_moves_into_the_header_while_the_shopper_types(client):
-    """No button floats over the form on the checkout steps (nor, since issue 22, over the cart's totals and
-    its checkout bar); WhatsApp is in the (sticky) header instead."""
+    """No button floats over the form on the checkout steps (nor anywhere, issue 22); WhatsApp is in the
+    (sticky) header instead."""
     base = url(FLORA)
     add_to_cart(client, base, ROSES, "1")
     cart = text(client.get(f"{base}/cart"))
+    assert 'class="wa-float"' not in cart and 'class="ico wa-ico"' in cart
     details = text(client.get(f"{base}/checkout"))
     code = text(client.get(start_checkout(client, base, ROSES).headers["Location"]))
     for page in (cart, details, code):
@@ -247,7 +248,7 @@ def test_whatsapp_moves_into_the_header_while_the_shopper_types(client):
 def test_a_store_ordering_on_whatsapp_shows_one_whatsapp_button_on_the_cart(client):
     base = url("erbil-honey")
     page = text(client.get(f"/erbil-honey/p/{_honey_sku(client)}"))
-    assert 'class="wa-float"' in page  # on the catalog, as everywhere
+    assert 'class="ico wa-ico"' in page  # on the catalog, as everywhere: in the header
     add_to_cart(client, base, _honey_sku(client), "1")
     cart = text(client.get(f"{base}/cart"))
-    assert 'class="button wa"' in cart and 'class="wa-float"' not in cart
+    assert cart.count('class="button wa"') == 1 and 'class="wa-float"' not in cart

@@ -227,7 +227,7 @@ def test_sane_prices_are_kept(price: Any, parsed: int) -> None:
 
 def _whatsapp_text(body: str) -> str:
     """The prefilled message of the page's single WhatsApp button, decoded as WhatsApp will
-    (the floating "chat" button of every page is ``class="wa-float"``, not a button of the page's own)."""
+    (the header's "chat" icon of every page is ``class="ico wa-ico"``, not a button of the page's own)."""
     hrefs = re.findall(r'class="button wa" href="(https://wa\.me/[^"]*)"', body)
     assert len(hrefs) == 1, hrefs
     parts = urlsplit(html.unescape(hrefs[0]))  # the href is HTML-escaped once, as it must be

@@ -199,10 +199,11 @@ def test_product_page(site: FlaskClient) -> None:
 
 def _whatsapp_buttons(body: str) -> list[str]:
     """The wa.me links to the store of the page's own WhatsApp buttons: not the chat links of every page
-    (the floating ``wa-float`` and the footer's ``foot-wa``), nor a share link (``wa.me/?text=``, to no one)."""
+    (the header's ``wa-ico`` and the footer's ``foot-wa``) or of the seller line near a product's buy button
+    (``wa-link``), nor a share link (``wa.me/?text=``, to no one)."""
     return [a["href"] for t, a in Page(body).tags
             if t == "a" and a.get("href", "").startswith("https://wa.me/") and urlsplit(a["href"]).path != "/"
-            and not {"wa-float", "foot-wa"} & set(a.get("class", "").split())]
+            and not {"wa-ico", "foot-wa", "wa-link"} & set(a.get("class", "").split())]
 
 
 def test_out_of_stock_product_offers_whatsapp_instead_of_the_cart(site: FlaskClient) -> None:

@@ -334,7 +334,7 @@ def test_a_missing_choice_is_named_and_what_was_chosen_kept(app: Flask, client: 
     response = _add(client, ABAYA, o1="بني")
     body = html_of(client, response.headers["Location"])
     size_error = tr(app, "ar", "Please choose: %(option)s", option="المقاس")
-    assert f'<p class="err" id="o0-err">{size_error}</p>' in body
+    assert f'<p class="err" id="o0-err" role="alert">{size_error}</p>' in body
     assert 'aria-describedby="o0-err"' in body
     assert [r["value"] for r in _radios(body) if r["checked"]] == ["بني"]
     assert cart_items(app, client, LAYLA) == {}
@@ -344,7 +344,8 @@ def test_a_combination_that_does_not_exist_is_refused(app: Flask, client: FlaskC
     body = html_of(client, _add(client, ABAYA, o0="52", o1="بني").headers["Location"])
     assert tr(app, "ar", "This combination is not available. Please choose another.") in body
     body = html_of(client, _add(client, ABAYA, o0="99", o1="بني").headers["Location"])  # made-up value
-    assert f'<p class="err" id="o0-err">{tr(app, "ar", "Please choose: %(option)s", option="المقاس")}</p>' in body
+    size_error = tr(app, "ar", "Please choose: %(option)s", option="المقاس")
+    assert f'<p class="err" id="o0-err" role="alert">{size_error}</p>' in body
     assert cart_items(app, client, LAYLA) == {}
 
 

@@ -47,7 +47,8 @@
     var ok = !v || v[4] === 1;
     stock.textContent = ok ? stock.dataset.in : stock.dataset.out;
     stock.className = "stock " + (ok ? "in" : "out");
-    buy.querySelector(".sku bdi").textContent = v ? v[0] : form.elements.sku.value;
+    var sku = buy.querySelector(".sku bdi");
+    if (sku) { sku.textContent = v ? v[0] : form.elements.sku.value; }
     form.querySelector("button[type=submit]").disabled = !ok;
     var bar = form.querySelector(".bar-price");
     if (bar) { bar.textContent = buy.querySelector(".price .now").textContent; }
@@ -83,10 +84,15 @@
   });
   form.addEventListener("submit", function (e) {
     var missing = sets.filter(function (s) { return !s.querySelector(":checked"); });
-    missing.forEach(function (s) { s.querySelector(".err").hidden = false; });
-    if (missing.length) {
+    missing.forEach(function (s) {
+      var err = s.querySelector(".err");
+      err.hidden = false;
+      s.setAttribute("aria-describedby", err.id);
+    });
+    if (missing.length) { /* the first missing option in view (clear of the header and the sticky bar), focused and announced */
       e.preventDefault();
-      missing[0].querySelector("input:not(:disabled)").focus();
+      missing[0].scrollIntoView({ block: "center" });
+      missing[0].focus({ preventScroll: true });
     }
   });
   refresh(true);
@@ -107,32 +113,82 @@
     });
   }
   if (form && window.fetch && window.FormData) {
+    /* Adding without leaving the page: the mini-cart shows the line, the subtotal, "view cart" and "checkout". */
     var toast = form.querySelector("[data-toast]");
+    var mini = document.querySelector("dialog.mini");
+    var busy = false;
     var timer;
+    var say = function (text) {
+      toast.textContent = text;
+      clearTimeout(timer);
+      timer = setTimeout(function () { toast.textContent = ""; }, 6000);
+    };
     form.addEventListener("submit", function (e) {
       if (e.defaultPrevented) { return; }
       e.preventDefault();
+      if (busy) { return; } /* a double tap adds once */
+      busy = true;
       var button = form.querySelector("button[type=submit]");
       button.disabled = true;
+      var done = function () { busy = false; button.disabled = false; };
       fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
                            headers: { Accept: "application/json" } }).then(function (r) {
         if (!r.ok || (r.headers.get("Content-Type") || "").indexOf("json") < 0) {
-          location.href = r.url; /* answered, but not with JSON: show what it answered (never post twice) */
+          done();
+          say(toast.dataset.failed); /* refused or not understood: nothing was added, say so */
           return null;
         }
         return r.json();
       }).then(function (data) {
         if (!data) { return; }
-        button.disabled = false;
         if (data.go) { location.href = data.go; return; }
-        var badge = document.querySelector("[data-cart-count]");
+        done();
+        var badge = document.querySelector("[data-cart-count]") || document.querySelector(".cart-link .badge");
         if (badge) { badge.textContent = String(data.count); badge.hidden = false; }
-        toast.textContent = data.message;
-        clearTimeout(timer);
-        timer = setTimeout(function () { toast.textContent = ""; }, 4000);
+        if (!mini || !mini.showModal) { say(data.message); return; }
+        var line = data.line;
+        var img = mini.querySelector("[data-img]");
+        img.hidden = !line.image;
+        if (line.image) { img.src = line.image; }
+        mini.querySelector("[data-name]").textContent = line.name;
+        mini.querySelector("[data-opts]").textContent = line.options.join(" · ");
+        mini.querySelector("[data-price]").textContent = (line.quantity > 1 ? line.quantity + " × " : "") + line.price;
+        mini.querySelector("[data-subtotal]").textContent = data.subtotal;
+        mini.showModal(); /* focus moves into it; Escape closes it */
       }).catch(function () { /* no answer: it may have been added; the cart page tells (never post twice) */
         location.href = document.querySelector(".cart-link").href;
       });
+    });
+    if (mini) {
+      mini.querySelector("[data-close]").addEventListener("click", function () { mini.close(); });
+      mini.addEventListener("click", function (e) { if (e.target === mini) { mini.close(); } }); /* a tap outside */
+    }
+  }
+  /* The gallery: a thumbnail scrolls the strip (without JS it jumps to the photo); a tap on a photo opens the viewer, loaded on first use. */
+  var strip = document.querySelector(".gallery[data-zoom]");
+  if (strip) {
+    [].forEach.call(document.querySelectorAll(".thumbs a"), function (a) {
+      a.addEventListener("click", function (e) {
+        var shot = document.getElementById(a.hash.slice(1));
+        if (!shot) { return; }
+        e.preventDefault();
+        shot.scrollIntoView({ block: "nearest", inline: "start", behavior: "smooth" }); /* either direction */
+        [].forEach.call(document.querySelectorAll(".thumbs a"), function (t) { t.toggleAttribute("aria-current", t === a); });
+      });
+    });
+    var loading = false;
+    strip.addEventListener("click", function (e) {
+      var img = e.target.closest("img");
+      if (!img) { return; }
+      var at = [].indexOf.call(strip.querySelectorAll("img"), img);
+      if (window.sfGallery) { window.sfGallery(strip, at); return; }
+      if (loading) { return; }
+      loading = true;
+      var s = document.createElement("script");
+      s.src = strip.dataset.zoom;
+      s.onload = function () { window.sfGallery(strip, at); };
+      s.onerror = function () { loading = false; };
+      document.head.appendChild(s);
     });
   }
   var share = document.querySelector("[data-share]");

@@ -9,12 +9,14 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from storefront.extensions import csrf
+from storefront.images.pictures import picture
 from storefront.services import cart, checkout, shipping
 from storefront.services.digits import parse_quantity
 from storefront.views.common import store_blueprint
 from storefront.views.messages import cart_message
 from storefront.views.safety import same_origin
 from storefront.web.i18n import store_route
+from storefront.web.templating import money
 
 bp = store_blueprint("cart", __name__, private=True)
 
@@ -35,8 +37,9 @@ def show() -> str:
 def add() -> Response:
     """Add a product, then show the cart (with the reason if it could not be added).
 
-    site.js posts with ``Accept: application/json`` to stay on the product page: it gets the new
-    count and the message, or the URL to go to when the product could not be added.
+    product.js posts with ``Accept: application/json`` to stay on the product page: it gets the line
+    added, the subtotal and the new count for the mini-cart, or the URL to go to when the product could
+    not be added (the choice to make again, or the cart page saying why).
     """
     wants_json = request.accept_mimetypes.best == "application/json"
     if not same_origin():
@@ -49,15 +52,27 @@ def add() -> Response:
     except cart.CartError as exc:
         if exc.product is not None:  # back to the product page, saying which choice to make again
             values: dict[str, Any] = {f"o{i}": v for i, v in enumerate(chosen[:len(exc.product.options)]) if v}
-            target = url_for("store.product", sku=exc.product.sku, choose=1, _anchor="choose", **values)
+            missing = next((f"pick-{i}" for i in range(len(exc.product.options)) if not chosen[i]), "choose")
+            target = url_for("store.product", sku=exc.product.sku, choose=1, _anchor=missing, **values)
             return jsonify(go=target) if wants_json else redirect(target, 303)
         flash(cart_message(exc.kind), "error")
         return jsonify(go=url_for("cart.show")) if wants_json else redirect(url_for("cart.show"), 303)
     message = _("Added to your cart: %(name)s", name=line.name)
     if wants_json:
-        return jsonify(message=message, count=cart.count(g.store))
+        return jsonify(_added(line, quantity, message))
     flash(message, "success")
     return redirect(url_for("cart.show"), 303)
+
+
+def _added(line: cart.CartLine, quantity: int, message: str) -> dict[str, Any]:
+    """The mini-cart's answer: the line just added (the quantity this press added), the cart's subtotal
+    and count, every amount formatted by the server (Babel, in the page's language)."""
+    the_cart = cart.view(g.store)
+    photo = picture(line.image, "line") if line.image else None
+    options = [f"{name}: {value}" for name, value in line.options]
+    return {"message": message, "count": cart.count(g.store), "subtotal": money(the_cart.subtotal),
+            "line": {"sku": line.sku, "name": line.title, "options": options, "quantity": quantity,
+                     "price": money(line.price), "image": photo.src if photo else ""}}
 
 
 @store_route(bp, "/cart/update", methods=["POST"])

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from storefront.sendy.models import Product
-from storefront.services import catalog
+from storefront.services import catalog, promises
 from storefront.views.common import store_blueprint
 from storefront.views.safety import safe_next
 from storefront.web.i18n import LANG_COOKIE, LOCALES, store_route
@@ -74,7 +74,8 @@ def product(sku: str) -> ResponseReturnValue:
     related = _in_stock_first(related)[:RELATED]
     g.shown_skus = [item.sku, *(p.sku for p in related)]  # surrogate keys (views.common)
     return render_template("store/product.html", product=item, category=category,
-                           view=product_view(item, chosen, bounced), related=related)
+                           view=product_view(item, chosen, bounced), related=related,
+                           delivery=promises.delivery_promise(g.store, item.price))
 
 
 def _in_stock_first(products: Sequence[Product]) -> list[Product]:

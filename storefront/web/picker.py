@@ -59,6 +59,7 @@ class Choice:
     sold_out: bool  # every variant with it is sold out
     absent: bool  # no variant has it: disabled
     swatch: str = ""
+    extra: int = 0  # how much more its cheapest variant costs than the product's cheapest (IQD, shown "+5,000")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,16 @@ class ProductView:
     problem: str = ""  # "", "missing", "absent" or "sold_out"
 
     @property
+    def sold_out(self) -> bool:
+        """Whether the chosen variant (by link or by the choices) is sold out: "add" is disabled."""
+        return self.variant is not None and not self.variant.in_stock
+
+    @property
+    def first_missing(self) -> int | None:
+        """The index of the first option "add" was pressed without (the page opens at it), else None."""
+        return next((p.index for p in self.pickers if p.unchosen), None)
+
+    @property
     def shown(self) -> Product | Variant:
         """What the price and stock lines describe: the chosen variant, else the product."""
         return self.variant or self.product
@@ -100,13 +111,14 @@ def product_view(product: Product, chosen: tuple[str | None, ...] = (), bounced:
         return ProductView(product, None, (), product.image_urls)
     values = _preselect(product.options, chosen)
     variant = product.variant_for(tuple(v or "" for v in values)) if all(values) else None
-    pickers = tuple(_picker(i, option, values[i], product.variants, bounced)
+    pickers = tuple(_picker(i, option, values, product.variants, bounced)
                     for i, option in enumerate(product.options))
     images = list(dict.fromkeys([*product.image_urls, *(v.image_url for v in product.variants if v.image_url)]))
     if variant is not None and variant.image_url:  # the chosen variant's photo first
         images.remove(variant.image_url)
         images.insert(0, variant.image_url)
-    return ProductView(product, variant, pickers, tuple(images), _problem(values, variant) if bounced else "")
+    problem = _problem(values, variant) if bounced else ("sold_out" if variant and not variant.in_stock else "")
+    return ProductView(product, variant, pickers, tuple(images), problem)
 
 
 def _preselect(options: tuple[Option, ...], chosen: tuple[str | None, ...]) -> list[str | None]:
@@ -118,13 +130,20 @@ def _preselect(options: tuple[Option, ...], chosen: tuple[str | None, ...]) -> l
     return picked
 
 
-def _picker(index: int, option: Option, value: str | None, variants: tuple[Variant, ...], bounced: bool) -> Picker:
+def _picker(index: int, option: Option, values: list[str | None], variants: tuple[Variant, ...],
+            bounced: bool) -> Picker:
+    """One option's chips: a value is marked sold out when every variant with it that fits the other
+    chosen values is (as the script narrows it), and priced "+X" from the product's cheapest variant."""
     colour = option_kind(option.name) == "color"
+    value = values[index]
+    lowest = min((v.price for v in variants), default=0)
     choices = []
     for candidate in option.values:
         having = [v for v in variants if v.values[index] == candidate]
-        choices.append(Choice(candidate, candidate == value, bool(having) and not any(v.in_stock for v in having),
-                              not having, swatch(candidate) if colour else ""))
+        near = [v for v in having if all(c is None or j == index or v.values[j] == c for j, c in enumerate(values))]
+        extra = min((v.price for v in having), default=lowest) - lowest
+        choices.append(Choice(candidate, candidate == value, bool(near) and not any(v.in_stock for v in near),
+                              not having, swatch(candidate) if colour else "", extra))
     short = all(len(v) <= SHORT_VALUE for v in option.values)
     return Picker(index, option.name, tuple(choices), short, bounced and value is None)
 
