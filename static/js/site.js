@@ -20,6 +20,16 @@
     if (alt) { location.replace(alt.href); }
   }
 })();
+/* The header's search: the overlay with suggestions (search.js) loaded on the first tap; the link is the plain search page. */
+(function () {
+  "use strict";
+  var link = document.querySelector("[data-suggest]");
+  if (!link || !window.fetch || !window.HTMLDialogElement || !window.AbortController) { return; }
+  link.addEventListener("click", function (e) {
+    e.preventDefault();
+    import(link.getAttribute("data-js")).then(function (m) { m.open(link); }, function () { location.href = link.href; });
+  });
+})();
 /* "Load more": the next page's cards appended in place; the numbered links stay for crawlers. */
 (function () {
   "use strict";
