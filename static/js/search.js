@@ -88,7 +88,7 @@ function build(link) {
   input.maxLength = 100;
   input.autocomplete = "off";
   input.enterKeyHint = "search";
-  input.placeholder = link.getAttribute("data-hint") || "";
+  input.placeholder = link.textContent.trim();
   input.setAttribute("aria-label", link.textContent.trim());
   input.setAttribute("role", "combobox");
   input.setAttribute("aria-autocomplete", "list");
