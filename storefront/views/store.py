@@ -18,7 +18,7 @@ from storefront.views.safety import safe_next
 from storefront.web.i18n import LANG_COOKIE, LOCALES, store_route
 from storefront.web.picker import product_view
 from storefront.web.seo import sitemap_parts, sitemap_urls
-from storefront.images.pictures import picture as picture_of
+from storefront.images.pictures import image_url
 from storefront.web.templating import money, page_url
 from storefront.wsgi.page_cache import CACHEABLE_ARGS
 
@@ -97,12 +97,17 @@ def suggest() -> ResponseReturnValue:
     found = suggestions.suggest(g.store, request.args.get("q", ""))
     g.shown_skus = [p.sku for p in found.products]  # surrogate keys (views.common)
     return jsonify(products=[{"name": p.name, "url": url_for("store.product", sku=p.sku),
-                              "image": picture_of(p.image_urls[0], "line").src if p.image_urls else "",
+                              "image": _thumb(p.image_urls[0]) if p.image_urls else "",
                               "price": money(p.price), "from": p.price_varies, "in_stock": p.in_stock}
                              for p in found.products],
                    categories=[{"name": c.name, "url": url_for("store.home", category=c.id),
                                 "parent": found.parents.get(c.id, "")} for c in found.categories],
                    more=url_for("store.home", q=found.query) if found.query else "")
+
+
+def _thumb(url: str) -> str:
+    """A suggestion's small image: the cart line's 160 px JPEG (a demo's SVG as it is)."""
+    return url if url.startswith("/static/") and url.endswith(".svg") else image_url(url, 160)
 
 
 @bp.app_context_processor
