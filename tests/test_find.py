@@ -125,7 +125,8 @@ def _facet_arg(page: str, name: str) -> str:
 
 def _has_value(sandbox: Sandbox, option: str, value: str) -> set[str]:
     products = sandbox.state.stores[LAYLA].public_view()["products"]
-    return {p["sku"] for p in products if any(o["name"] == option and value in o["values"] for o in p.get("options") or ())}
+    return {p["sku"] for p in products
+            if any(o["name"] == option and value in o["values"] for o in p.get("options") or ())}
 
 
 def test_an_option_filter_narrows_the_listing(client: FlaskClient, sandbox: Sandbox) -> None:

@@ -49,7 +49,7 @@ def phone_no_js(browser: Any) -> Iterator[Any]:
     yield from open_tab(browser, PHONE, java_script_enabled=False)
 
 
-def test_the_header_search_suggests_for_arabic_typed_in_arabic_indic_digits(phone: Any, served: tuple[str, Sandbox]) -> None:
+def test_the_header_search_suggests_for_arabic_in_arabic_indic_digits(phone: Any, served: tuple[str, Sandbox]) -> None:
     base, _ = served
     phone.goto(f"{base}/{HONEY}/")
     phone.locator(".top-nav [data-suggest]").click()
@@ -81,7 +81,8 @@ def test_escape_closes_and_enter_shows_the_results(phone: Any, served: tuple[str
     expect(phone.locator(".grid .card")).to_have_count(1)
 
 
-def test_without_javascript_the_search_icon_opens_the_search_page(phone_no_js: Any, served: tuple[str, Sandbox]) -> None:
+def test_without_javascript_the_search_icon_opens_the_search_page(phone_no_js: Any,
+                                                                  served: tuple[str, Sandbox]) -> None:
     base, _ = served
     phone_no_js.goto(f"{base}/{FLORA}/")
     phone_no_js.locator(".top-nav [data-suggest]").click()
@@ -109,7 +110,8 @@ def test_a_filter_narrows_the_listing(browser: Any, served: tuple[str, Sandbox],
 
 
 @pytest.mark.parametrize("slug", [FLORA, LAYLA, TIGRIS, HONEY])
-def test_the_first_product_card_is_whole_in_the_first_screen(phone: Any, served: tuple[str, Sandbox], slug: str) -> None:
+def test_the_first_product_card_is_whole_in_the_first_screen(phone: Any, served: tuple[str, Sandbox],
+                                                             slug: str) -> None:
     base, _ = served
     phone.goto(f"{base}/{slug}/")
     box = phone.locator(".grid .card").first.bounding_box()

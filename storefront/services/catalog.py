@@ -18,7 +18,7 @@ from flask import Flask, current_app, g
 
 from storefront.sendy import SendyNotFound
 from storefront.sendy.models import Category, Product, Store, Variant
-from storefront.services.filters import Facet, Filters, offered
+from storefront.services.filters import NO_FILTERS, Facet, Filters, offered
 from storefront.services.index import SORTS, StoreIndex
 from storefront.services.search import words
 from storefront.services.sendy import cached, client, forget_remembered, reload
@@ -194,7 +194,7 @@ class UnknownPage(LookupError):
 
 
 def browse(store: Store, category_id: str | None = None, query: str = "", sort: str = "",
-           page: int = 1, filters: Filters = Filters()) -> Listing:
+           page: int = 1, filters: Filters = NO_FILTERS) -> Listing:
     """One page of the store's products: a category (with its sub-categories), a search, an order."""
     found = index(store)
     category = found.tree.by_id.get(category_id) if category_id is not None else None

@@ -68,6 +68,9 @@ class Filters:
         return {k: v for k, v in self.args().items() if k != name and not (name == "price" and k in ("min", "max"))}
 
 
+NO_FILTERS = Filters()
+
+
 def build_facets(products: Sequence[Product]) -> tuple[Facet, ...]:
     """The store's facets: options that at least two products share, most common first."""
     groups: dict[str, list[tuple[int, int]]] = {}  # folded name → (position, option index)

@@ -7,7 +7,7 @@ its matches, whether the store sells 50 products or 5,000.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from storefront.sendy.models import Category, Product, Store, Variant
@@ -148,7 +148,7 @@ class StoreIndex:
             cached = self._offered[key] = offered(self.facets, self.listed(category_id, ""))
         return cached
 
-    def narrowed(self, positions: tuple[int, ...] | list[int], filters: Filters) -> tuple[int, ...]:
+    def narrowed(self, positions: Sequence[int], filters: Filters) -> tuple[int, ...]:
         """The positions a listing's filters keep, in their order."""
         return narrow(positions, filters, self.facets, self.spans, self.sold_out) if filters else tuple(positions)
 

@@ -10,15 +10,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from storefront.images.pictures import image_url
 from storefront.sendy.models import Product
-from storefront.services import catalog, suggest as suggestions
+from storefront.services import catalog
+from storefront.services import suggest as suggestions
 from storefront.services.filters import FACET_ARGS, Filters, UnknownFilter, parse_price
 from storefront.views.common import store_blueprint
 from storefront.views.safety import safe_next
 from storefront.web.i18n import LANG_COOKIE, LOCALES, store_route
 from storefront.web.picker import product_view
 from storefront.web.seo import sitemap_parts, sitemap_urls
-from storefront.images.pictures import image_url
 from storefront.web.templating import money, page_url
 from storefront.wsgi.page_cache import CACHEABLE_ARGS
 
