@@ -21,15 +21,15 @@
   }
 })();
 /* The header's search: the overlay with suggestions (search.js) loaded on the first tap; the link is the plain search page. */
-(function () {
+(function (a) {
   "use strict";
-  var link = document.querySelector("[data-suggest]");
-  if (!link || !window.fetch || !window.HTMLDialogElement || !window.AbortController) { return; }
-  link.addEventListener("click", function (e) {
-    e.preventDefault();
-    import(link.getAttribute("data-js")).then(function (m) { m.open(link); }, function () { location.href = link.href; });
-  });
-})();
+  if (a && window.HTMLDialogElement && window.AbortController) {
+    a.onclick = function (e) {
+      e.preventDefault();
+      import(a.dataset.js).then(function (m) { m.open(a); }, function () { location.href = a.href; });
+    };
+  }
+})(document.querySelector("[data-suggest]"));
 /* "Load more": the next page's cards appended in place; the numbered links stay for crawlers. */
 (function () {
   "use strict";
