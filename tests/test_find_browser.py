@@ -51,7 +51,7 @@ def phone_no_js(browser: Any) -> Iterator[Any]:
 
 def test_the_header_search_suggests_for_arabic_in_arabic_indic_digits(phone: Any, served: tuple[str, Sandbox]) -> None:
     base, _ = served
-    phone.goto(f"{base}/{HONEY}/")
+    phone.goto(f"{base}/{HONEY}/", wait_until="domcontentloaded")
     phone.locator(".top-nav [data-suggest]").click()
     field = phone.locator("dialog.sheet input[type=search]")
     expect(field).to_be_focused()
@@ -69,7 +69,7 @@ def test_the_header_search_suggests_for_arabic_in_arabic_indic_digits(phone: Any
 
 def test_escape_closes_and_enter_shows_the_results(phone: Any, served: tuple[str, Sandbox]) -> None:
     base, _ = served
-    phone.goto(f"{base}/{FLORA}/")
+    phone.goto(f"{base}/{FLORA}/", wait_until="domcontentloaded")
     phone.locator(".top-nav [data-suggest]").click()
     expect(phone.locator("dialog.sheet")).to_be_visible()
     phone.keyboard.press("Escape")
@@ -84,7 +84,7 @@ def test_escape_closes_and_enter_shows_the_results(phone: Any, served: tuple[str
 def test_without_javascript_the_search_icon_opens_the_search_page(phone_no_js: Any,
                                                                   served: tuple[str, Sandbox]) -> None:
     base, _ = served
-    phone_no_js.goto(f"{base}/{FLORA}/")
+    phone_no_js.goto(f"{base}/{FLORA}/", wait_until="domcontentloaded")
     phone_no_js.locator(".top-nav [data-suggest]").click()
     phone_no_js.wait_for_url(f"{base}/{FLORA}/search")
     phone_no_js.locator("#q").fill("باقه ١٢")
@@ -96,7 +96,7 @@ def test_without_javascript_the_search_icon_opens_the_search_page(phone_no_js: A
 def test_a_filter_narrows_the_listing(browser: Any, served: tuple[str, Sandbox], javascript: bool) -> None:
     base, _ = served
     for tab in open_tab(browser, PHONE, java_script_enabled=javascript):
-        tab.goto(f"{base}/{LAYLA}/")
+        tab.goto(f"{base}/{LAYLA}/", wait_until="domcontentloaded")
         before = tab.locator(".grid .card").count()
         tab.locator(".filters summary").click()
         tab.locator(".filters fieldset", has_text="المقاس").locator("label", has_text="38").click()
@@ -113,6 +113,6 @@ def test_a_filter_narrows_the_listing(browser: Any, served: tuple[str, Sandbox],
 def test_the_first_product_card_is_whole_in_the_first_screen(phone: Any, served: tuple[str, Sandbox],
                                                              slug: str) -> None:
     base, _ = served
-    phone.goto(f"{base}/{slug}/")
+    phone.goto(f"{base}/{slug}/", wait_until="domcontentloaded")
     box = phone.locator(".grid .card").first.bounding_box()
     assert box and box["y"] >= 0 and box["y"] + box["height"] <= 640, box
