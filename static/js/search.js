@@ -1,7 +1,11 @@
-/* The header's search overlay (loaded by site.js on the first tap of the search icon): a <dialog> with the
+/* The header's search overlay (a module site.js adds on the first tap of the search icon; it opens at once): a <dialog> with the
    search form, and suggestions from /<store>/search/suggest as the shopper types (debounced, the previous
    request aborted). Merchant text goes in with textContent only. Enter without a chosen suggestion submits
    the form (the results page, as without JavaScript). */
+/* The close button's name in the page's language (kept here, not in every page's header: the first-view budget). */
+/* Its styles, adopted through the CSSOM (the page's CSP allows no inline <style>), out of the first view. */
+var CSS = ".sheet {inline-size:100%;max-inline-size:40rem;margin:0 auto auto;padding:12px var(--gap);border:0;border-radius:0 0 var(--radius) var(--radius);background:var(--card);color:var(--ink)}.sheet::backdrop {background:#0008}.sheet .search {margin:0}.sheet-x {flex:0 0 44px;min-block-size:44px;padding:0;border:0;background:none;font-size:1.6rem;color:var(--muted)}.sg {list-style:none;margin:8px 0 0;padding:0;max-block-size:70vh;overflow-y:auto}.sg a {display:flex;align-items:center;gap:10px;min-block-size:52px;padding:4px 8px;border-radius:8px;color:var(--ink);text-decoration:none}.sg [aria-selected=true] a, .sg a:hover {background:#eef1f3}.sg img {flex-shrink:0;border-radius:6px;object-fit:cover;background:#eef1f3}.sg-n {flex:1;min-inline-size:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.sg-pr {color:var(--muted);font-size:.9rem;white-space:nowrap}.sg-c .sg-n::before {content:"#";color:var(--muted);margin-inline-end:6px}";
+var CLOSE = { ar: "إغلاق", en: "Close", ckb: "داخستن" };
 var dialog, input, list, timer, pending, active = -1;
 
 function el(tag, cls, text) {
@@ -63,18 +67,17 @@ function ask(url) {
   var q = input.value.trim();
   if (pending) { pending.abort(); }
   if (!q) { show({}); return; }
-  pending = new AbortController();
-  fetch(url + "?q=" + encodeURIComponent(q.slice(0, 100)), { signal: pending.signal, credentials: "same-origin" })
+  pending = window.AbortController ? new AbortController() : null;
+  fetch(url + "?q=" + encodeURIComponent(q.slice(0, 100)), { signal: pending && pending.signal, credentials: "same-origin" })
     .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
     .then(show)
     .catch(function (e) { if (e.name !== "AbortError") { show({}); } });
 }
 
 function build(link) {
-  var sheet = el("link");
-  sheet.rel = "stylesheet";
-  sheet.href = link.getAttribute("data-css");
-  document.head.appendChild(sheet);
+  var sheet = new CSSStyleSheet();
+  sheet.replaceSync(CSS);
+  document.adoptedStyleSheets = document.adoptedStyleSheets.concat(sheet);
   var home = document.querySelector(".brand");
   dialog = el("dialog", "sheet");
   dialog.setAttribute("aria-label", link.textContent.trim());
@@ -96,7 +99,7 @@ function build(link) {
   input.setAttribute("aria-expanded", "false");
   var close = el("button", "sheet-x", "×");
   close.type = "button";
-  close.setAttribute("aria-label", link.getAttribute("data-close") || "×");
+  close.setAttribute("aria-label", CLOSE[document.documentElement.lang.split("-")[0]] || CLOSE.en);
   close.addEventListener("click", function () { dialog.close(); });
   form.appendChild(input);
   form.appendChild(close);
@@ -124,9 +127,14 @@ function build(link) {
   dialog.addEventListener("click", function (e) { if (e.target === dialog) { dialog.close(); } });
 }
 
-export function open(link) {
+function open(link) {
+  if (!document.adoptedStyleSheets) { location = link.href; return; } /* older browsers: the search page */
   if (!dialog) { build(link); }
   dialog.showModal();
   input.focus();
   input.select();
 }
+
+var link = document.querySelector("[data-suggest]");
+link.onclick = function (e) { e.preventDefault(); open(link); };
+open(link);

@@ -20,16 +20,19 @@
     if (alt) { location.replace(alt.href); }
   }
 })();
-/* The header's search: the overlay with suggestions (search.js) loaded on the first tap; the link is the plain search page. */
-(function (a) {
+/* Header search: the overlay (search.js) added on the first tap; else the link's search page. */
+(function (a, s) {
   "use strict";
-  if (a && window.HTMLDialogElement && window.AbortController) {
+  if (a && "noModule" in s && window.HTMLDialogElement) {
     a.onclick = function (e) {
       e.preventDefault();
-      import(a.dataset.js).then(function (m) { m.open(a); }, function () { location.href = a.href; });
+      s.type = "module";
+      s.src = a.dataset.js;
+      s.onerror = function () { location = a.href; };
+      document.head.appendChild(s);
     };
   }
-})(document.querySelector("[data-suggest]"));
+})(document.querySelector("[data-suggest]"), document.createElement("script"));
 /* "Load more": the next page's cards appended in place; the numbered links stay for crawlers. */
 (function () {
   "use strict";
