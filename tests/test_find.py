@@ -14,8 +14,10 @@ from flask.testing import FlaskClient
 from helpers.app import FLORA, HONEY, tiny_store
 from helpers.pages import card_skus, html_of
 
+from storefront.sendy.models import Option, Product
 from storefront.sendy.sandbox import Sandbox
 from storefront.services import caches
+from storefront.services.filters import build_facets, parse_price
 from storefront.services.suggest import MAX_PRODUCTS
 
 LAYLA = "layla-boutique"
@@ -197,3 +199,14 @@ def test_filters_combine_with_sort_pages_and_categories(client: FlaskClient, san
     assert card_skus(html_of(client, "/shirts/?category=c1&f1=L&max=5000")) == ["S-0", "S-2", "S-4"]
     searched = client.get(f"/shirts/?q=shirt&f1=L&max={quote('٥٠٠٠')}", follow_redirects=True).get_data(as_text=True)
     assert card_skus(searched) == ["S-0", "S-2", "S-4"]
+
+
+def test_prices_as_shoppers_type_them_and_facet_values_in_order() -> None:
+    assert [parse_price(t) for t in ("٢٥٬٠٠٠", "25,000", " 25000 ", "۲۵۰۰۰", "abc", "-5", "1e5", "", "9" * 10)] == \
+        [25000, 25000, 25000, 25000, None, None, None, None, None]
+    shirt = Product("1", "A", "A", 1000, options=(Option("Size ", ("L", "40", "S", "38")),))
+    dress = Product("2", "B", "B", 2000, options=(Option("size", ("M", "38")),))
+    single = Product("3", "C", "C", 3000, options=(Option("Colour", ("Red",)),))
+    (facet,) = build_facets([shirt, dress, single])  # "Colour" is one product's: no facet
+    assert facet.arg == "f1" and facet.name == "Size" and facet.values == ("38", "40", "L", "S", "M")
+    assert facet.having["38"] == {0, 1} and facet.stocked["M"] == {1}

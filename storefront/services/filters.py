@@ -101,8 +101,8 @@ def _facet(arg: str, name: str, members: Iterable[tuple[int, int]], products: Se
                 stocked.setdefault(value, set()).add(position)
     common = sorted(having, key=lambda v: -len(having[v]))[:MAX_VALUES]
     ordered = [v for v in having if v in set(common)]  # the merchant's order (first seen)
-    if all(_number(v) is not None for v in ordered):
-        ordered.sort(key=lambda v: _number(v) or 0)
+    numbers = {v: _number(v) for v in ordered}  # sizes in numbers ascending, then the others as given
+    ordered.sort(key=lambda v: (numbers[v] is None, numbers[v] or 0.0))
     return Facet(arg, name, tuple(ordered), {v: frozenset(having[v]) for v in ordered},
                  {v: frozenset(stocked.get(v, ())) for v in ordered})
 
