@@ -108,13 +108,17 @@ def test_the_header_search_is_a_real_form_without_javascript(client: FlaskClient
 @pytest.mark.parametrize("path", ["/", "/en/", "/?category=cat-roses", "/p/FLR-ROSE-12", "/cart", "/about", "/faq",
                                   "/policies/shipping", "/search", "/p/NO-SUCH", "/?q=x"])
 def test_the_category_menu_is_on_every_page(client: FlaskClient, path: str) -> None:
-    response = client.get(f"/{FLORA}{path}")
-    menu = re.search(r'<details class="menu">(.*?)</details>', response.get_data(as_text=True), re.S)
-    assert menu, path
+    page = client.get(f"/{FLORA}{path}").get_data(as_text=True)
     prefix = f"/{FLORA}/en/" if path.startswith("/en/") else f"/{FLORA}/"
-    links = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', menu.group(1))
-    assert (f"{prefix}?category=cat-bouquets", "باقات الورد") in links
-    nested = re.search(r'باقات الورد</a><ul><li><a href="([^"]+)"', menu.group(1))  # roses under bouquets
+    header = page.split("</header>", 1)[0]
+    menu = re.search(rf'<a class="ico" href="({re.escape(prefix)}search)#cats">', header)
+    assert menu, path
+    categories = html_of(client, menu.group(1))  # a real page: no JavaScript needed
+    listed = re.search(r'<nav aria-label="[^"]+"><ul class="cat-list">(.*?)</ul></nav>', categories, re.S)
+    assert listed and 'id="cats"' in categories
+    links = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', listed.group(1))
+    assert (f"{prefix}?category=cat-bouquets", "باقات الورد") in links and links[0][0] == prefix
+    nested = re.search(r'باقات الورد</a><ul><li><a href="([^"]+)"', listed.group(1))  # roses under bouquets
     assert nested and unescape(nested.group(1)) == f"{prefix}?category=cat-roses"
 
 

@@ -128,7 +128,7 @@ function build(link) {
 }
 
 function open(link) {
-  if (!document.adoptedStyleSheets) { location = link.href; return; } /* older browsers: the search page */
+  if (!document.adoptedStyleSheets || !window.HTMLDialogElement) { location = link.href; return; } /* older: the search page */
   if (!dialog) { build(link); }
   dialog.showModal();
   input.focus();

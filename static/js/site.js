@@ -20,10 +20,9 @@
     if (alt) { location.replace(alt.href); }
   }
 })();
-/* Header search: the overlay (search.js) added on the first tap; else the link's search page. */
+/* Header search: search.js added on the first tap; else the link's search page. */
 (function (a, s) {
-  "use strict";
-  if (a && "noModule" in s && window.HTMLDialogElement) {
+  if (a && "noModule" in s) {
     a.onclick = function (e) {
       e.preventDefault();
       s.type = "module";

@@ -1,4 +1,5 @@
-"""Service layer: finding things — suggestions as the shopper types, and the category menu.
+"""Service layer: finding things — suggestions as the shopper types, and the categories to browse
+(the search page, which the header's menu icon opens).
 
 Suggestions use the store's search index (``services.search``: the same folding of Arabic letters
 and digits as the results page) and are bounded: at most ``MAX_PRODUCTS`` products (names first,
@@ -17,8 +18,6 @@ from storefront.services.search import words
 MAX_QUERY = 100
 MAX_PRODUCTS = 6
 MAX_CATEGORIES = 4
-#: The most categories the header's menu lists (a link to the search page lists them all).
-MENU_MAX = 40
 
 
 @dataclass(frozen=True)
@@ -59,15 +58,7 @@ class MenuEntry:
 
 
 def menu(store: Store) -> tuple[MenuEntry, ...]:
-    """The top-level categories with their children, at most ``MENU_MAX`` entries in all."""
+    """The top-level categories, each with its sub-categories."""
     tree = index(store).tree
-    out: list[MenuEntry] = []
-    budget = MENU_MAX
-    for top in tree.children.get(None, ()):
-        if budget <= 0:
-            break
-        kids = tree.children.get(top.id, ())[:max(0, budget - 1)]
-        out.append(MenuEntry(top, kids))
-        budget -= 1 + len(kids)
-    return tuple(out)
+    return tuple(MenuEntry(top, tree.children.get(top.id, ())) for top in tree.children.get(None, ()))
 

@@ -88,7 +88,7 @@ def search() -> ResponseReturnValue:
     query = request.args.get("q", "").strip()[:100]
     if query:
         return redirect(url_for("store.home", q=query))
-    return render_template("store/search.html")
+    return render_template("store/search.html", menu=suggestions.menu(g.store))
 
 
 @store_route(bp, "/search/suggest")
@@ -109,13 +109,6 @@ def suggest() -> ResponseReturnValue:
 def _thumb(url: str) -> str:
     """A suggestion's small image: the cart line's 160 px JPEG (a demo's SVG as it is)."""
     return url if url.startswith("/static/") and url.endswith(".svg") else image_url(url, 160)
-
-
-@bp.app_context_processor
-def _category_menu() -> dict[str, object]:
-    """The store's categories for the header's menu (every page): the top level with their children."""
-    store = g.get("store")
-    return {"category_menu": (lambda: suggestions.menu(store)) if store is not None else (lambda: ())}
 
 
 @store_route(bp, "/p/<path:sku>")
