@@ -147,8 +147,8 @@ def test_every_page_in_both_languages(
 def test_arabic_store_speaks_arabic_and_its_english_page_english(site: FlaskClient) -> None:
     ar = get(site, f"/{FLORA}/").get_data(as_text=True)
     en = get(site, f"/{FLORA}/en/").get_data(as_text=True)
-    assert text(ar, "button") == ["بحث"]
-    assert text(en, "button") == ["Search"]
+    assert "عرض النتائج" in text(ar, "button")  # the filters' (the home has no search box: the header's search)
+    assert "Show results" in text(en, "button")
     assert any(t.startswith("السلة") for t in text(ar, "a"))
     assert any(t.startswith("Cart") for t in text(en, "a"))
     assert "باقة 12 وردة جوري حمراء" in en  # merchant text is shown as written

@@ -20,6 +20,18 @@
     if (alt) { location.replace(alt.href); }
   }
 })();
+/* Header search: search.js added on the first tap; else the link's search page. */
+(function (a, s) {
+  if (a && "noModule" in s) {
+    a.onclick = function (e) {
+      e.preventDefault();
+      s.type = "module";
+      s.src = a.dataset.js;
+      s.onerror = function () { location = a.href; };
+      document.head.appendChild(s);
+    };
+  }
+})(document.querySelector("[data-suggest]"), document.createElement("script"));
 /* "Load more": the next page's cards appended in place; the numbered links stay for crawlers. */
 (function () {
   "use strict";

@@ -18,6 +18,7 @@ from flask import Flask, current_app, g
 
 from storefront.sendy import SendyNotFound
 from storefront.sendy.models import Category, Product, Store, Variant
+from storefront.services.filters import NO_FILTERS, Facet, Filters, offered
 from storefront.services.index import SORTS, StoreIndex
 from storefront.services.search import words
 from storefront.services.sendy import cached, client, forget_remembered, reload
@@ -164,6 +165,9 @@ class Listing:
     #: the category rows to show: the top level, then the children of each category on the way down
     rows: tuple[tuple[Category, ...], ...] = ()
     trail: frozenset[str] = frozenset()  # ids of the chosen category and its ancestors
+    filters: Filters = Filters()
+    #: the filters worth offering here: each facet with the values this listing's products have
+    facets: tuple[tuple[Facet, tuple[str, ...]], ...] = ()
 
     @property
     def offset(self) -> int:
@@ -190,7 +194,7 @@ class UnknownPage(LookupError):
 
 
 def browse(store: Store, category_id: str | None = None, query: str = "", sort: str = "",
-           page: int = 1) -> Listing:
+           page: int = 1, filters: Filters = NO_FILTERS) -> Listing:
     """One page of the store's products: a category (with its sub-categories), a search, an order."""
     found = index(store)
     category = found.tree.by_id.get(category_id) if category_id is not None else None
@@ -203,6 +207,8 @@ def browse(store: Store, category_id: str | None = None, query: str = "", sort: 
         positions: Sequence[int] = found.searched(query, category_id, sort) if words(query) else ()
     else:
         positions = found.listed(category_id, sort)
+    facets = found.offered(category_id) if not query else offered(found.facets, positions)
+    positions = found.narrowed(positions, filters)
     pages = max(1, -(-len(positions) // PER_PAGE))
     if not 1 <= page <= pages:
         raise UnknownPage(page)
@@ -211,7 +217,7 @@ def browse(store: Store, category_id: str | None = None, query: str = "", sort: 
     rows = [found.tree.children.get(None, ())]
     rows += [kids for kids in (found.tree.children.get(c.id, ()) for c in trail) if kids]
     return Listing(tuple(store.products[i] for i in chosen), category, query, sort, page, pages,
-                   len(positions), tuple(rows), frozenset(c.id for c in trail))
+                   len(positions), tuple(rows), frozenset(c.id for c in trail), filters, facets)
 
 
 # -- choosing a variant --------------------------------------------------------------------

@@ -7,10 +7,11 @@ its matches, whether the store sells 50 products or 5,000.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from storefront.sendy.models import Category, Product, Store, Variant
+from storefront.services.filters import Facet, Filters, build_facets, narrow, offered, spans
 from storefront.services.search import SearchIndex
 
 log = logging.getLogger("storefront.catalog")
@@ -84,7 +85,10 @@ class StoreIndex:
     tree: CategoryTree
     members: dict[str, frozenset[int]]
     search: SearchIndex
+    facets: tuple[Facet, ...] = ()  # the options products share, for filters (services.filters)
+    spans: tuple[tuple[int, int], ...] = ()  # each product's lowest and highest price
     _lists: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
+    _offered: dict[str, tuple[tuple[Facet, tuple[str, ...]], ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, store: Store) -> StoreIndex:
@@ -105,7 +109,7 @@ class StoreIndex:
         ranks = {sort: _ranks(order) for sort, order in orders.items()}
         tree = CategoryTree.build(store.categories)
         return cls(store, items, orders, ranks, sold_out, tree, _members(products, tree),
-                   SearchIndex.build(products))
+                   SearchIndex.build(products), build_facets(products), spans(products))
 
     def find(self, sku: str) -> tuple[Product, Variant | None] | None:
         """The product a SKU names, with the variant when it is a variant's SKU."""
@@ -134,6 +138,19 @@ class StoreIndex:
         if sort:
             return sorted(matches, key=self.ranks[sort].__getitem__)
         return sorted(matches, key=lambda i: (self.sold_out[i], i not in named, i))
+
+
+    def offered(self, category_id: str | None) -> tuple[tuple[Facet, tuple[str, ...]], ...]:
+        """The filters worth offering on a category's listing (the whole store's for None)."""
+        key = category_id or ""
+        cached = self._offered.get(key)
+        if cached is None:  # one entry per real category: bounded
+            cached = self._offered[key] = offered(self.facets, self.listed(category_id, ""))
+        return cached
+
+    def narrowed(self, positions: Sequence[int], filters: Filters) -> tuple[int, ...]:
+        """The positions a listing's filters keep, in their order."""
+        return narrow(positions, filters, self.facets, self.spans, self.sold_out) if filters else tuple(positions)
 
 
 def _ranks(order: tuple[int, ...]) -> tuple[int, ...]:

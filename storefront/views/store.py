@@ -5,25 +5,29 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from flask import abort, g, make_response, redirect, render_template, request, url_for
+from flask import abort, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from storefront.images.pictures import image_url
 from storefront.sendy.models import Product
 from storefront.services import catalog, promises
+from storefront.services import suggest as suggestions
+from storefront.services.filters import FACET_ARGS, Filters, UnknownFilter, parse_price
 from storefront.views.common import store_blueprint
 from storefront.views.safety import safe_next
 from storefront.web.i18n import LANG_COOKIE, LOCALES, store_route
 from storefront.web.picker import product_view
 from storefront.web.seo import sitemap_parts, sitemap_urls
-from storefront.web.templating import page_url
+from storefront.web.templating import money, page_url
 from storefront.wsgi.page_cache import CACHEABLE_ARGS
 
 bp = store_blueprint("store", __name__)
 #: The cacheable query arguments (page_cache.CACHEABLE_ARGS) each page reads; any other is a 404,
 #: so a made-up argument can never become one more cached copy of a page.
-PAGE_ARGS = {"store.home": frozenset({"category", "page", "sort"}), "store.product": frozenset({"variant"})}
+PAGE_ARGS = {"store.home": frozenset({"category", "page", "sort", "stock", *FACET_ARGS}),
+             "store.product": frozenset({"variant"})}
 RELATED = 4  # products from the same category under a product; from the store on a "gone" page
 _PAGE = re.compile(r"[1-9][0-9]{0,5}")
 
@@ -46,14 +50,65 @@ def home() -> ResponseReturnValue:
     if raw_page == "1":  # page 1 has one URL: the one without ?page
         return redirect(page_url(**{k: v for k, v in request.args.items() if k != "page"}), 301)
     query = request.args.get("q", "")[:100]
+    filters, canonical = _filters()
+    if canonical is not None:  # a price as typed ("٢٥٬٠٠٠"), a blank field: the one URL of these filters
+        return redirect(page_url(**canonical))
     try:
-        listing = catalog.browse(g.store, request.args.get("category"), query, sort or "", page)
-    except (catalog.UnknownCategory, catalog.UnknownPage):
-        abort(404)
+        listing = catalog.browse(g.store, request.args.get("category"), query, sort or "", page, filters)
+    except (catalog.UnknownCategory, catalog.UnknownPage, UnknownFilter):
+        abort(404)  # a filter value no product has, too: never one more cached page
     if not listing.query:  # each page of a category is its own canonical URL; searches point home
         g.page_args = {"category": request.args.get("category"), "page": page if page > 1 else None}
     g.shown_skus = [p.sku for p in listing.products]  # surrogate keys (views.common)
     return render_template("store/home.html", listing=listing)
+
+
+def _filters() -> tuple[Filters, dict[str, str] | None]:
+    """The listing's filters from the URL, and the canonical arguments when the URL is not in that form
+    (blank fields of the filter form, prices typed with separators or Arabic-Indic digits, a malformed
+    price dropped); an option value or ``stock`` that names nothing real is left for a 404."""
+    args = request.args
+    chosen = tuple((name, args[name]) for name in FACET_ARGS if args.get(name))
+    if args.get("stock", "1") != "1":
+        abort(404)
+    low, high = (parse_price(args.get(name, "")) for name in ("min", "max"))
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    filters = Filters(chosen, low, high, "stock" in args)
+    canonical = {k: v for k, v in args.items() if k not in ("min", "max", "stock", *FACET_ARGS)}
+    canonical.update(filters.args())
+    given = dict(args.items())
+    return filters, (canonical if canonical != given else None)
+
+
+@store_route(bp, "/search")
+def search() -> ResponseReturnValue:
+    """The search page: a plain form (the header's search without JavaScript) and the categories;
+    its results are the listing's (``?q=`` on the home page)."""
+    query = request.args.get("q", "").strip()[:100]
+    if query:
+        return redirect(url_for("store.home", q=query))
+    return render_template("store/search.html", menu=suggestions.menu(g.store))
+
+
+@store_route(bp, "/search/suggest")
+def suggest() -> ResponseReturnValue:
+    """Suggestions as the shopper types (JSON for static/js/search.js): a few products and categories.
+    Public and short-lived like every catalog page; the page cache never keeps it (``q`` is free text)."""
+    found = suggestions.suggest(g.store, request.args.get("q", ""))
+    g.shown_skus = [p.sku for p in found.products]  # surrogate keys (views.common)
+    return jsonify(products=[{"name": p.name, "url": url_for("store.product", sku=p.sku),
+                              "image": _thumb(p.image_urls[0]) if p.image_urls else "",
+                              "price": money(p.price), "from": p.price_varies, "in_stock": p.in_stock}
+                             for p in found.products],
+                   categories=[{"name": c.name, "url": url_for("store.home", category=c.id),
+                                "parent": found.parents.get(c.id, "")} for c in found.categories],
+                   more=url_for("store.home", q=found.query) if found.query else "")
+
+
+def _thumb(url: str) -> str:
+    """A suggestion's small image: the cart line's 160 px JPEG (a demo's SVG as it is)."""
+    return url if url.startswith("/static/") and url.endswith(".svg") else image_url(url, 160)
 
 
 @store_route(bp, "/p/<path:sku>")

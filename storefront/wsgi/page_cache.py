@@ -44,7 +44,8 @@ PAGE_TTL = 60
 #: Seconds a process trusts the generation it read (a change reaches every worker within this).
 LOCAL_TTL = 1
 MAX_PAGES = 1_000
-CACHEABLE_ARGS = frozenset({"category", "page", "sort", "variant"})
+#: ``f1``…``f3`` and ``stock`` are listing filters (services.filters): real option values only, else 404.
+CACHEABLE_ARGS = frozenset({"category", "page", "sort", "variant", "f1", "f2", "f3", "stock"})
 ENCODINGS = ("br", "gzip")
 access_log = logging.getLogger("storefront.access")
 log = logging.getLogger("storefront.pages")
