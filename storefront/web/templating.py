@@ -32,10 +32,15 @@ def money(amount: int | None) -> str:
     return _money(amount, current_locale().babel)
 
 
+#: Kurdish (Sorani) prices in Arabic's order, amount then currency ("25,000 د.ع."): CLDR puts ckb's
+#: symbol first, which Iraqi shoppers reading both languages on one store find reversed.
+_PATTERNS = {"ckb_IQ": "\u200f#,##0.00\u00a0¤;\u200f-#,##0.00\u00a0¤"}
+
+
 @lru_cache(maxsize=4096)
 def _money(amount: int, locale: str) -> str:
     """Babel's formatting is slow (about 80 µs): a listing page shows dozens of prices, mostly the same."""
-    text = format_currency(amount, "IQD", locale=locale)
+    text = format_currency(amount, "IQD", format=_PATTERNS.get(locale), locale=locale)
     return _CURRENCY_SPACING.sub("\\1\u00a0\\2", text)  # CLDR currencySpacing: "IQD 25,000"
 
 
@@ -208,4 +213,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(page_url)
     app.add_template_global(alternates)
     app.add_template_global(current_locale)
+    from storefront.web.theme import store_theme, theme_style
+
+    app.add_template_global(store_theme)
+    app.add_template_global(theme_style)
     app.jinja_env.globals["locales"] = LOCALES
