@@ -16,7 +16,6 @@ GPS), no ICC, no XMP, no comment.
 from __future__ import annotations
 
 import colorsys
-
 import io
 import warnings
 from dataclasses import dataclass
@@ -259,7 +258,7 @@ def vivid_colour(image: Image.Image) -> str:
     small = image.resize((48, max(1, round(48 * image.height / image.width))), Image.Resampling.BOX)
     quantized = small.quantize(8, method=Image.Quantize.MEDIANCUT)
     palette = quantized.getpalette() or []
-    found = sorted(quantized.getcolors(8) or [], reverse=True)
+    found: list[tuple[int, int]] = sorted(quantized.getcolors(8) or [], reverse=True)  # type: ignore[arg-type]
     for count, index in found:
         r, g, b = palette[index * 3:index * 3 + 3]
         _, lightness, saturation = colorsys.rgb_to_hls(r / 255, g / 255, b / 255)

@@ -46,7 +46,8 @@ def _headers(response: Response) -> Response:
     headers = response.headers
     headers.extend(HEADERS)  # no view sets these itself
     if g.get("style_hashes"):  # the store's colours (web/theme.py): that one inline style, nothing else
-        headers["Content-Security-Policy"] = CSP.replace("style-src 'self'", " ".join(("style-src 'self'", *g.style_hashes)))
+        allowed = " ".join(("style-src 'self'", *g.style_hashes))
+        headers["Content-Security-Policy"] = CSP.replace("style-src 'self'", allowed)
     if current_app.config["SESSION_COOKIE_SECURE"]:
         headers.extend([HSTS])
     if request.endpoint == "static":
