@@ -24,14 +24,19 @@ from storefront.services.brand import contrast, luminance, preset_for
 
 LAYLA = "layla-boutique"
 SLEMANI = "slemani-honey"
-STYLE = re.compile(r"<style>:root\{--brand:(#[0-9a-f]{6});--brand-ink:(#[0-9a-f]{6});--link:(#[0-9a-f]{6})\}</style>")
+STYLE = re.compile(r"<style>:root\{--brand:(#[0-9a-f]{6})(?:;--brand-ink:(#[0-9a-f]{6}))?(?:;--link:(#[0-9a-f]{6}))?\}"
+                   r"</style>")
 
 
 def colours(page: str) -> tuple[str, str, str] | None:
-    """(--brand, --brand-ink, --link) of a page's inline style; None: the house colours of site.css."""
+    """(--brand, --brand-ink, --link) of a page's inline style, with site.css's defaults (white ink, the
+    brand as link colour) where it leaves one out; None: the house colours of site.css."""
     found = STYLE.findall(page)
-    assert len(found) <= 1
-    return found[0] if found else None
+    assert len(found) <= 1 and page.count("<style>") == len(found)
+    if not found:
+        return None
+    background, ink, link = found[0]
+    return background, ink or "#ffffff", link or background
 
 
 def theme_color(page: str) -> str:
@@ -85,7 +90,8 @@ def test_site_css_house_colours_are_the_house_theme() -> None:
     css = (Path(__file__).resolve().parent.parent / "static" / "css" / "site.css").read_text()
     root = css.split("}", 1)[0]
     house = brand.theme()
-    assert f"--brand: {house.brand};" in root and "--brand-ink: #fff;" in root and f"--link: {house.link};" in root
+    assert f"--brand: {house.brand};" in root and "--brand-ink: #fff;" in root and "--link: var(--brand);" in root
+    assert house.link == house.brand and house.ink == "#ffffff"  # so a page's style may leave them out
     assert "#0f766e" not in css.split("}", 1)[1].replace("#0f766e33", "")  # no teal hard-coded below :root
 
 
@@ -225,3 +231,9 @@ def test_money_reads_amount_then_dinars_in_arabic_and_kurdish(client, lang: str,
     assert iqd(55_000, lang) == expected
     path = {"ar": "/ar/p/SLM-HNY-COMB", "ckb": "/p/SLM-HNY-COMB", "en": "/en/p/SLM-HNY-COMB"}[lang]
     assert expected in html_of(client, f"/{SLEMANI}{path}")
+
+
+def test_the_inline_style_says_only_what_differs_from_site_css() -> None:
+    assert brand.theme("#1d4ed8").css() == ":root{--brand:#1d4ed8}"
+    amber = brand.theme("#f59e0b")
+    assert amber.css() == f":root{{--brand:#f59e0b;--brand-ink:{brand.NEAR_BLACK};--link:{amber.link}}}"

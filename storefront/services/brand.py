@@ -130,8 +130,11 @@ class Theme:
     preset: str = ""
 
     def css(self) -> str:
-        """The inline :root rule of the page's head (nothing but hex values in it)."""
-        return f":root{{--brand:{self.brand};--brand-ink:{self.ink};--link:{self.link}}}"
+        """The inline :root rule of the page's head (nothing but hex values in it): what differs from
+        site.css's defaults (--brand-ink white, --link the brand itself), to keep the first view small."""
+        ink = "" if self.ink == WHITE else f";--brand-ink:{self.ink}"
+        link = "" if self.link == self.brand else f";--link:{self.link}"
+        return f":root{{--brand:{self.brand}{ink}{link}}}"
 
 
 @lru_cache(maxsize=1024)
