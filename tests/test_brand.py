@@ -237,3 +237,15 @@ def test_the_inline_style_says_only_what_differs_from_site_css() -> None:
     assert brand.theme("#1d4ed8").css() == ":root{--brand:#1d4ed8}"
     amber = brand.theme("#f59e0b")
     assert amber.css() == f":root{{--brand:#f59e0b;--brand-ink:{brand.NEAR_BLACK};--link:{amber.link}}}"
+
+
+def test_merchant_names_in_messages_are_isolated_when_the_store_writes_the_other_way(client) -> None:
+    add_to_cart(client, f"/{LAYLA}/en", "LYL-ABY-52-BLK")
+    page = html_of(client, f"/{LAYLA}/en/cart")
+    assert "Added to your cart: \u2068عباية كريب سادة — 52 / أسود\u2069" in page  # one right-to-left unit
+    add_to_cart(client, f"/{HONEY}/en", "EHN-HNY-COMB")  # a store taking orders over WhatsApp
+    order = re.search(r'<a class="button wa" href="(https://wa\.me/[^"]+)"', html_of(client, f"/{HONEY}/en/cart"))
+    assert order and "%E2%81%A8" in order.group(1) and "%E2%81%A9" in order.group(1)  # FSI … PDI in its text
+    add_to_cart(client, f"/{LAYLA}", "LYL-ABY-52-BLK")
+    arabic = html_of(client, f"/{LAYLA}/cart")
+    assert "\u2068" not in arabic and "عباية كريب سادة — 52 / أسود" in arabic  # same direction: as written

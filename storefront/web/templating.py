@@ -86,7 +86,8 @@ def whatsapp_hello(store: Store) -> str:
 
 def whatsapp_restock(store: Store, product: Product) -> str:
     """A link asking the store on WhatsApp whether an out-of-stock product is coming back."""
-    text = _("Hello, is %(name)s (%(sku)s) coming back in stock?", name=product.name, sku=product.sku)
+    text = _("Hello, is %(name)s (%(sku)s) coming back in stock?", name=isolated(product.name),
+              sku=product.sku)
     return whatsapp_url(store.whatsapp_phone, text)
 
 
@@ -96,7 +97,7 @@ def whatsapp_cart(store: Store, lines: Iterable[CartLine], subtotal: int, delive
     store's rules give them; the punctuation is the language's own."""
     parts = [_("Hello %(store)s, I would like to order:", store=store.name)]
     for line in lines:
-        parts.append(_("%(quantity)s × %(name)s — %(price)s", quantity=number(line.quantity), name=line.name,
+        parts.append(_("%(quantity)s × %(name)s — %(price)s", quantity=number(line.quantity), name=isolated(line.name),
                        price=money(line.total)))
         if line.product is not None:
             parts.append(absolute(url_for("store.product", sku=line.product.sku,
@@ -177,6 +178,17 @@ def alternates() -> dict[str, str]:
     store = g.get("store")
     urls["x-default"] = urls[store.language if store else "ar"]
     return urls
+
+
+def isolated(text: str) -> str:
+    """Merchant text inside a sentence of the page (a message, a WhatsApp text), between Unicode's
+    first-strong isolate and its pop (FSI … PDI) when the store writes in the other direction: an
+    Arabic product name "فستان — S / أحمر" in an English sentence then reads as one right-to-left
+    unit instead of being split around its Latin "S"."""
+    store = g.get("store")
+    if not text or store is None or LOCALES[store.language].dir == current_locale().dir:
+        return text
+    return f"\u2068{text}\u2069"
 
 
 def merchant_text() -> Markup:
