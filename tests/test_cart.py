@@ -53,8 +53,10 @@ def test_add_with_arabic_indic_quantity(app, client, slug, url_lang, lang):
     page = client.get(f"{base}/cart")
     assert page.status_code == 200
     assert page.headers["Cache-Control"] == "private, no-store"
-    assert ("success", tr(app, lang, "Added to your cart: %(name)s",
-                          name=_product_name(app, slug, sku))) in flashes(page)
+    name = _product_name(app, slug, sku)
+    if (slug == FLORA) != (lang == "ar"):  # the store writes in the other direction: isolated (issue 22)
+        name = f"\u2068{name}\u2069"
+    assert ("success", tr(app, lang, "Added to your cart: %(name)s", name=name)) in flashes(page)
     assert _line_total(price, 2, lang) in text(page)
     assert badge(page) == "2"  # the icon's badge is the bare count; the link names it in words
     assert f"({_items_text(app, lang, 2)})</span>" in text(page)

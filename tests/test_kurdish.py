@@ -171,9 +171,9 @@ def test_a_sandbox_store_sent_as_ckb_iq_is_kurdish(sandbox: Sandbox) -> None:
 
 
 # -- money, numbers, plurals and dates through Babel ------------------------------------------
-def test_iqd_in_kurdish_puts_the_currency_first() -> None:
-    assert iqd(12500, "ckb") == "د.ع.\u200f\xa012,500"  # CLDR ckb: the symbol, an RLM, then the amount
-    assert iqd(1_250_000, "ckb") == "د.ع.\u200f\xa01,250,000"  # Western digits, as in the Arabic UI
+def test_iqd_in_kurdish_puts_the_currency_last_as_arabic_does() -> None:
+    assert iqd(12500, "ckb") == "\u200f12,500\xa0د.ع.\u200f"  # issue 22: the amount, then the symbol (as ar)
+    assert iqd(1_250_000, "ckb") == "\u200f1,250,000\xa0د.ع.\u200f"  # Western digits, as in the Arabic UI
 
 
 def test_kurdish_plurals_and_times(app: Flask) -> None:
@@ -239,7 +239,7 @@ def test_a_whole_checkout_in_kurdish_without_javascript(client: FlaskClient, san
     added = add_to_cart(client, base, COMB, "٢")  # quantity in Arabic-Indic digits
     assert added.status_code in (302, 303)
     cart = text(client.get(f"{base}/cart"))
-    assert html_tag(cart)["lang"] == "ckb" and "د.ع.\u200f\xa0110,000" in cart
+    assert html_tag(cart)["lang"] == "ckb" and "\u200f110,000\xa0د.ع.\u200f" in cart
     details = client.get(f"{base}/checkout")
     assert html_tag(text(details))["lang"] == "ckb"
     assert ">سلێمانی</option>" in text(details) and ">هەولێر</option>" in text(details)  # governorates in Sorani

@@ -287,7 +287,7 @@ class ImageService:
 
     def remember_facts(self, url: str, made: pool.Done) -> None:
         """The photo's loading colour and aspect, for the pages (the pool kept them on disk too)."""
-        cache.set(meta_key(url), f"{made.tone} {made.width} {made.height}", timeout=META_TTL)
+        cache.set(meta_key(url), pool.facts(made.tone, made.width, made.height, made.colour), timeout=META_TTL)
         self._known.add(url)
 
     def store_fetched(self, store: Store) -> None:

@@ -68,8 +68,8 @@ def image_url(url: str, width: int = 1440, fmt: str = "jpg", slug: str | None = 
     return _base(slug, url) + (f"{width}.{fmt}" if width else "og.jpg")
 
 
-def _facts(url: str) -> tuple[str, float | None]:
-    """(loading colour class, aspect) of a store's photo, read for the whole store once per request."""
+def _known(url: str) -> str:
+    """The facts kept of a store's photo ("" when not known yet), read for the whole store once per request."""
     facts = g.get("_image_facts")
     if facts is None:
         store = g.get("store")
@@ -78,11 +78,23 @@ def _facts(url: str) -> tuple[str, float | None]:
 
         values = cache.get_many(*[meta_key(u) for u in urls]) if urls else []
         facts = g._image_facts = {u: v for u, v in zip(urls, values, strict=True) if v}
-    found = facts.get(url)
+    return str(facts.get(url) or "")
+
+
+def _facts(url: str) -> tuple[str, float | None]:
+    """(loading colour class, aspect) of a store's photo."""
+    found = _known(url)
     if not found:
         return "", None
-    tone, width, height = (int(part) for part in found.split())
+    tone, width, height = (int(part) for part in found.split()[:3])
     return f"c{tone}", (height / width if width else None)
+
+
+def photo_colour(url: str) -> str:
+    """A store photo's vivid colour (a logo's brand colour) as "#rrggbb", "" when not known (yet):
+    never fetched here, only read from the facts the image pipeline kept when it made the photo."""
+    parts = _known(url).split() if url else []
+    return parts[3] if len(parts) > 3 else ""
 
 
 def picture(url: str, kind: str) -> Picture | None:

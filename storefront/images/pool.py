@@ -64,6 +64,7 @@ class Done:
     width: int = 0
     height: int = 0
     error: str = ""  # not an image we make: the caller serves the placeholder
+    colour: str = ""  # the photo's vivid colour (process.vivid_colour)
 
 
 class MemoryBudget:
@@ -144,8 +145,13 @@ def run(job: Job) -> Done:
             disk.path("v", job.derived, "claim").unlink(missing_ok=True)
     disk.put("v", job.derived, ext, made.data)
     if job.meta:
-        disk.put("m", job.meta, "txt", f"{made.tone} {made.width} {made.height}".encode())
-    return Done(made.data, made.tone, made.width, made.height)
+        disk.put("m", job.meta, "txt", facts(made.tone, made.width, made.height, made.colour).encode())
+    return Done(made.data, made.tone, made.width, made.height, colour=made.colour)
+
+
+def facts(tone: int, width: int, height: int, colour: str) -> str:
+    """A photo's facts as kept (disk and data cache): "tone width height [#rrggbb]"."""
+    return f"{tone} {width} {height} {colour}".rstrip()
 
 
 # -- in the web worker -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ GPS), no ICC, no XMP, no comment.
 
 from __future__ import annotations
 
+import colorsys
 import io
 import warnings
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class Made:
     tone: int  # palette class of the photo's average colour
     width: int  # the variant's own size (its aspect is the photo's, except og)
     height: int
+    colour: str = ""  # the photo's most common vivid colour, "#rrggbb" ("" when it has none): a logo's brand
 
 
 def tone_of(rgb: tuple[int, int, int]) -> int:
@@ -247,7 +249,22 @@ def make(data: bytes | str, variant: Variant) -> Made:
         out = rgb.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0) if width != rgb.width else rgb
     colour = out.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
     tone = tone_of(colour)  # type: ignore[arg-type]
-    return Made(encode(out, variant), FORMATS[variant.fmt][1], tone, out.width, out.height)
+    return Made(encode(out, variant), FORMATS[variant.fmt][1], tone, out.width, out.height, vivid_colour(out))
+
+
+def vivid_colour(image: Image.Image) -> str:
+    """The most common clearly coloured colour of an RGB image as "#rrggbb", or "" when it has none
+    (white, grey and black are passed over: a logo's background and outlines are not its brand)."""
+    small = image.resize((48, max(1, round(48 * image.height / image.width))), Image.Resampling.BOX)
+    quantized = small.quantize(8, method=Image.Quantize.MEDIANCUT)
+    palette = quantized.getpalette() or []
+    found: list[tuple[int, int]] = sorted(quantized.getcolors(8) or [], reverse=True)  # type: ignore[arg-type]
+    for count, index in found:
+        r, g, b = palette[index * 3:index * 3 + 3]
+        _, lightness, saturation = colorsys.rgb_to_hls(r / 255, g / 255, b / 255)
+        if count * 25 >= small.width * small.height and saturation >= 0.25 and 0.12 <= lightness <= 0.9:
+            return f"#{r:02x}{g:02x}{b:02x}"  # at least 4 % of the image, coloured, neither near white nor black
+    return ""
 
 
 def encode(image: Image.Image, variant: Variant) -> bytes:

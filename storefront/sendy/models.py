@@ -195,6 +195,11 @@ class Store:
     shipping_rules: tuple[ShippingRule, ...] = ()
     #: the host name the merchant set as the store's own domain ("" when none, or not a host name)
     custom_domain: str = ""
+    #: what the store sells, in the merchant's words (free text; may choose a layout preset)
+    niche: str = ""
+    #: the merchant's colours as "#rrggbb" ("" when not set or malformed)
+    primary_color: str = ""
+    accent_color: str = ""
 
     def product_by_sku(self, sku: str) -> Product | None:
         """The product with this SKU, if the store still sells it."""

@@ -16,7 +16,7 @@ from storefront.views.common import store_blueprint
 from storefront.views.messages import cart_message
 from storefront.views.safety import same_origin
 from storefront.web.i18n import store_route
-from storefront.web.templating import money
+from storefront.web.templating import isolated, money
 
 bp = store_blueprint("cart", __name__, private=True)
 
@@ -57,7 +57,7 @@ def add() -> Response:
             return jsonify(go=target) if wants_json else redirect(target, 303)
         flash(cart_message(exc.kind), "error")
         return jsonify(go=url_for("cart.show")) if wants_json else redirect(url_for("cart.show"), 303)
-    message = _("Added to your cart: %(name)s", name=line.name)
+    message = _("Added to your cart: %(name)s", name=isolated(line.name))
     if wants_json:
         return jsonify(_added(line, quantity, message))
     flash(message, "success")

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from werkzeug.wrappers import Response
 
 CSP = "; ".join([
@@ -45,6 +45,9 @@ HSTS = ("Strict-Transport-Security", "max-age=31536000")
 def _headers(response: Response) -> Response:
     headers = response.headers
     headers.extend(HEADERS)  # no view sets these itself
+    if g.get("style_hashes"):  # the store's colours (web/theme.py): that one inline style, nothing else
+        allowed = " ".join(("style-src 'self'", *g.style_hashes))
+        headers["Content-Security-Policy"] = CSP.replace("style-src 'self'", allowed)
     if current_app.config["SESSION_COOKIE_SECURE"]:
         headers.extend([HSTS])
     if request.endpoint == "static":

@@ -32,10 +32,15 @@ def money(amount: int | None) -> str:
     return _money(amount, current_locale().babel)
 
 
+#: Kurdish (Sorani) prices in Arabic's order, amount then currency ("25,000 د.ع."): CLDR puts ckb's
+#: symbol first, which Iraqi shoppers reading both languages on one store find reversed.
+_PATTERNS = {"ckb_IQ": "\u200f#,##0.00\u00a0¤;\u200f-#,##0.00\u00a0¤"}
+
+
 @lru_cache(maxsize=4096)
 def _money(amount: int, locale: str) -> str:
     """Babel's formatting is slow (about 80 µs): a listing page shows dozens of prices, mostly the same."""
-    text = format_currency(amount, "IQD", locale=locale)
+    text = format_currency(amount, "IQD", format=_PATTERNS.get(locale), locale=locale)
     return _CURRENCY_SPACING.sub("\\1\u00a0\\2", text)  # CLDR currencySpacing: "IQD 25,000"
 
 
@@ -81,7 +86,8 @@ def whatsapp_hello(store: Store) -> str:
 
 def whatsapp_restock(store: Store, product: Product) -> str:
     """A link asking the store on WhatsApp whether an out-of-stock product is coming back."""
-    text = _("Hello, is %(name)s (%(sku)s) coming back in stock?", name=product.name, sku=product.sku)
+    text = _("Hello, is %(name)s (%(sku)s) coming back in stock?", name=isolated(product.name),
+              sku=product.sku)
     return whatsapp_url(store.whatsapp_phone, text)
 
 
@@ -91,7 +97,7 @@ def whatsapp_cart(store: Store, lines: Iterable[CartLine], subtotal: int, delive
     store's rules give them; the punctuation is the language's own."""
     parts = [_("Hello %(store)s, I would like to order:", store=store.name)]
     for line in lines:
-        parts.append(_("%(quantity)s × %(name)s — %(price)s", quantity=number(line.quantity), name=line.name,
+        parts.append(_("%(quantity)s × %(name)s — %(price)s", quantity=number(line.quantity), name=isolated(line.name),
                        price=money(line.total)))
         if line.product is not None:
             parts.append(absolute(url_for("store.product", sku=line.product.sku,
@@ -174,6 +180,17 @@ def alternates() -> dict[str, str]:
     return urls
 
 
+def isolated(text: str) -> str:
+    """Merchant text inside a sentence of the page (a message, a WhatsApp text), between Unicode's
+    first-strong isolate and its pop (FSI … PDI) when the store writes in the other direction: an
+    Arabic product name "فستان — S / أحمر" in an English sentence then reads as one right-to-left
+    unit instead of being split around its Latin "S"."""
+    store = g.get("store")
+    if not text or store is None or LOCALES[store.language].dir == current_locale().dir:
+        return text
+    return f"\u2068{text}\u2069"
+
+
 def merchant_text() -> Markup:
     """lang/dir attributes for the store's own text when the page is in the other language."""
     store = g.get("store")
@@ -208,4 +225,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(page_url)
     app.add_template_global(alternates)
     app.add_template_global(current_locale)
+    from storefront.web.theme import store_theme, theme_style
+
+    app.add_template_global(store_theme)
+    app.add_template_global(theme_style)
     app.jinja_env.globals["locales"] = LOCALES

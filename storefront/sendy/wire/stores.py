@@ -74,7 +74,28 @@ def parse_store(d: Mapping[str, Any]) -> Store:
         categories=each(slug, "category", d.get("categories"), _category),
         shipping_rules=_shipping_rules(slug, d.get("shippingRules")),
         custom_domain=custom_domain(slug, d.get("customDomain")),
+        niche=text(d.get("niche")),
+        **branding(slug, d.get("branding")),
     )
+
+
+_HEX_COLOUR = re.compile(r"#[0-9a-f]{6}")
+
+
+def branding(slug: str, raw: Any) -> dict[str, str]:
+    """``branding``'s two colours (contract §1 "Branding") as lowercase "#rrggbb"; a missing one is "",
+    a malformed one is logged and ignored (the storefront falls back to its own colour)."""
+    d = mapping(raw)
+    colours = {}
+    for wire, name in (("primaryColor", "primary_color"), ("accentColor", "accent_color")):
+        value = d.get(wire)
+        found = text(value).lower() if isinstance(value, str) else ""
+        if not _HEX_COLOUR.fullmatch(found):
+            if value not in (None, ""):
+                log.warning("store %s: ignored branding.%s %r: not #RRGGBB", slug, wire, str(value)[:LOG_ID_CHARS])
+            found = ""
+        colours[name] = found
+    return colours
 
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
