@@ -275,7 +275,8 @@ def test_fetching_a_catalog_makes_its_card_sized_images_on_disk(tmp_path: Path, 
 
         facts = service.disk.read("m", meta_key(origin.urls()[1]).rpartition(":")[2], "txt")
     assert facts
-    tone, width, height = (int(n) for n in facts.split()[:3])  # then the vivid colour, if any
+    # Exactly three integers: the release before parses these facts from the shared cache during a deploy.
+    tone, width, height = (int(n) for n in facts.split())
     assert width * 3 == height * 4  # the photo's facts (loading colour, aspect) kept for the pages
 
 

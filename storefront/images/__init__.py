@@ -80,6 +80,11 @@ def meta_key(url: str) -> str:
     return "img:meta:" + hashlib.sha256(url.encode()).hexdigest()[:24]
 
 
+def colour_key(url: str) -> str:
+    """The data-cache key of a photo's vivid colour (a logo's brand colour), beside its facts."""
+    return "img:colour:" + meta_key(url).rpartition(":")[2]
+
+
 class Slots:
     """At most ``size`` resizes at once; up to ``queue`` more wait ``wait`` seconds, the rest are Busy."""
 
@@ -287,7 +292,9 @@ class ImageService:
 
     def remember_facts(self, url: str, made: pool.Done) -> None:
         """The photo's loading colour and aspect, for the pages (the pool kept them on disk too)."""
-        cache.set(meta_key(url), pool.facts(made.tone, made.width, made.height, made.colour), timeout=META_TTL)
+        cache.set(meta_key(url), pool.facts(made.tone, made.width, made.height), timeout=META_TTL)
+        if made.colour:
+            cache.set(colour_key(url), made.colour, timeout=META_TTL)
         self._known.add(url)
 
     def store_fetched(self, store: Store) -> None:
@@ -306,6 +313,9 @@ class ImageService:
             saved = self.disk.read("m", key.rpartition(":")[2], "txt")
             if saved:
                 cache.set(key, saved.decode(), timeout=META_TTL)
+            colour = self.disk.read("c", key.rpartition(":")[2], "txt")
+            if colour:
+                cache.set(colour_key(url), colour.decode(), timeout=META_TTL)
 
 
 def init_app(app: Flask, hosts: tuple[str, ...], folder: str, max_mb: int) -> None:

@@ -86,15 +86,25 @@ def _facts(url: str) -> tuple[str, float | None]:
     found = _known(url)
     if not found:
         return "", None
-    tone, width, height = (int(part) for part in found.split()[:3])
+    try:
+        tone, width, height = (int(part) for part in found.split())
+    except ValueError:  # not the three integers this release writes: as if not known yet
+        return "", None
     return f"c{tone}", (height / width if width else None)
 
 
 def photo_colour(url: str) -> str:
     """A store photo's vivid colour (a logo's brand colour) as "#rrggbb", "" when not known (yet):
-    never fetched here, only read from the facts the image pipeline kept when it made the photo."""
-    parts = _known(url).split() if url else []
-    return parts[3] if len(parts) > 3 else ""
+    never fetched here, only read from what the image pipeline kept when it made the photo."""
+    if not url:
+        return ""
+    from storefront.images import colour_key
+
+    known = g.setdefault("_image_colours", {})
+    if url not in known:
+        found = cache.get(colour_key(url))
+        known[url] = found if isinstance(found, str) and len(found) == 7 and found.startswith("#") else ""
+    return str(known[url])
 
 
 def picture(url: str, kind: str) -> Picture | None:

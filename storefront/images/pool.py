@@ -145,13 +145,17 @@ def run(job: Job) -> Done:
             disk.path("v", job.derived, "claim").unlink(missing_ok=True)
     disk.put("v", job.derived, ext, made.data)
     if job.meta:
-        disk.put("m", job.meta, "txt", facts(made.tone, made.width, made.height, made.colour).encode())
+        disk.put("m", job.meta, "txt", facts(made.tone, made.width, made.height).encode())
+        if made.colour:
+            disk.put("c", job.meta, "txt", made.colour.encode())
     return Done(made.data, made.tone, made.width, made.height, colour=made.colour)
 
 
-def facts(tone: int, width: int, height: int, colour: str) -> str:
-    """A photo's facts as kept (disk and data cache): "tone width height [#rrggbb]"."""
-    return f"{tone} {width} {height} {colour}".rstrip()
+def facts(tone: int, width: int, height: int) -> str:
+    """A photo's facts as kept (disk and data cache): "tone width height". The format never changes:
+    workers of the release before, sharing the cache during a deploy, parse exactly these three
+    integers. Anything new goes in a key of its own (the vivid colour: kind "c", ``colour_key``)."""
+    return f"{tone} {width} {height}"
 
 
 # -- in the web worker -----------------------------------------------------------------------------
