@@ -153,27 +153,31 @@ def test_a_governorate_the_reference_does_not_know_is_not_promised(app, client, 
     assert _line(client.get(_home("en"))) is None
 
 
-def test_the_line_is_on_every_store_page_type(app, client, sandbox) -> None:
+def test_the_line_is_on_every_browsing_page_and_said_beside_the_buy_button_instead(app, client, sandbox) -> None:
     _with_rules(sandbox, [FREE_50K, FLAT])
     for lang in ("ar", "en", "ckb"):
         base = url(FLORA, None if lang == "ar" else lang)
         wanted = _tr(app, lang, "Free delivery on orders from %(amount)s", amount=iqd(50_000, lang))
         add_to_cart(client, base, ROSES)
-        pages = ["/", "/?category=cat-bouquets", "/?q=" + ("rose" if lang == "en" else "ورد"), f"/p/{ROSES}",
-                 "/faq", "/about", "/policies/privacy", "/cart", "/checkout"]
+        pages = ["/", "/?category=cat-bouquets", "/?q=" + ("rose" if lang == "en" else "ورد"),
+                 "/faq", "/about", "/policies/privacy", "/cart"]
         for path in pages:
             page = client.get(base + path)
             assert page.status_code == 200, (lang, path)
             assert _line(page) == wanted, (lang, path)
-    # the code step, the confirmation and the order status page (in the store's Arabic)
+        # the product page says it among the lines beside its buy button, not twice
+        product = client.get(f"{base}/p/{ROSES}")
+        assert _line(product) is None
+        assert _tr(app, lang, "Free delivery on orders over %(price)s", price=iqd(50_000, lang)) in text(product)
+        # the checkout shows the fee itself: nothing above the form
+        assert _line(client.get(f"{base}/checkout")) is None, lang
     base = url(FLORA)
     start_checkout(client, base, ROSES)
-    assert _line(client.get(f"{base}/checkout/code")) == _tr(app, "ar", "Free delivery on orders from %(amount)s",
-                                                             amount=iqd(50_000, "ar"))
+    assert _line(client.get(f"{base}/checkout/code")) is None
     confirmation = client.get(enter_code(client, base, sandbox.last_otp(PHONE) or "").headers["Location"])
-    assert _line(confirmation)
+    assert _line(confirmation) is None
     status = re.search(r'href="([^"]*/track/[^"]+)"', text(confirmation)).group(1)
-    assert _line(client.get(status))
+    assert _line(client.get(status)) is None
 
 
 def test_the_line_follows_the_stores_rules_once_its_caches_are_forgotten(app, client, sandbox) -> None:
