@@ -5,10 +5,10 @@ Usage::
     python tools/contact_sheet.py BEFORE_DIR AFTER_DIR OUTDIR
 
 For every page type found in either folder (``{page}-{lang}-{width}.png``), writes
-``OUTDIR/{page}.webp``: one row per language (Arabic, then English), and in each row the columns
-before-phone, after-phone, before-desktop, after-desktop, each with a small label above it. Phones
-are scaled to 0.75 and desktops to 0.4; a missing screenshot is drawn as a grey box. Prints each
-sheet's size.
+``OUTDIR/{page}.webp``: one row per language (Arabic, then English; ``--langs ar en ckb`` adds
+Kurdish), and in each row the columns before-phone, after-phone, before-desktop, after-desktop,
+each with a small label above it. Phones are scaled to 0.75 and desktops to 0.4; a missing
+screenshot is drawn as a grey box. Prints each sheet's size.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-LANGS = (("ar", "Arabic"), ("en", "English"))
+LANGS = {"ar": "Arabic", "en": "English", "ckb": "Kurdish"}
 #: (width in the file name, scale, label)
 SIZES = ((360, 0.75, "phone 360"), (1280, 0.4, "desktop 1280"))
 #: the screenshots' viewports, for the grey box of a missing one
@@ -51,11 +51,12 @@ def tile(path: Path, width: int, scale: float) -> Image.Image:
     return box
 
 
-def sheet(page: str, before: Path, after: Path) -> Image.Image:
-    """The contact sheet of one page type."""
+def sheet(page: str, before: Path, after: Path, langs: tuple[str, ...] = ("ar", "en")) -> Image.Image:
+    """The contact sheet of one page type: a row per language."""
     font = ImageFont.load_default(13)
     rows = []
-    for lang, language in LANGS:
+    for lang in langs:
+        language = LANGS[lang]
         cells = []
         for width, scale, size_label in SIZES:
             for side, folder in (("before", before), ("after", after)):
@@ -85,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("before", type=Path, help="folder of the 'before' screenshots")
     parser.add_argument("after", type=Path, help="folder of the 'after' screenshots")
     parser.add_argument("outdir", type=Path, help="where the WebP sheets go (created)")
+    parser.add_argument("--langs", nargs="+", choices=list(LANGS), default=["ar", "en"],
+                        help="the rows, in order (default: ar en)")
     args = parser.parse_args(argv)
     names = pages(args.before, args.after)
     if not names:
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     args.outdir.mkdir(parents=True, exist_ok=True)
     for page in names:
         path = args.outdir / f"{page}.webp"
-        sheet(page, args.before, args.after).save(path, "WEBP", quality=QUALITY, method=6)
+        sheet(page, args.before, args.after, tuple(args.langs)).save(path, "WEBP", quality=QUALITY, method=6)
         print(f"{path}  {path.stat().st_size / 1024:.0f} KB")
     return 0
 
