@@ -147,9 +147,14 @@
         if (badge) { badge.textContent = String(data.count); badge.hidden = false; }
         if (!mini || !mini.showModal) { say(data.message); return; }
         var line = data.line;
-        var img = mini.querySelector("[data-img]");
-        img.hidden = !line.image;
-        if (line.image) { img.src = line.image; }
+        var row = mini.querySelector("[data-line]"), img = row.querySelector("img");
+        if (img) { img.remove(); }
+        if (line.image) { /* made here: an <img> without a source is not valid HTML */
+          img = new Image(72, 72);
+          img.alt = "";
+          img.src = line.image;
+          row.prepend(img);
+        }
         mini.querySelector("[data-name]").textContent = line.name;
         mini.querySelector("[data-opts]").textContent = line.options.join(" · ");
         mini.querySelector("[data-price]").textContent = (line.quantity > 1 ? line.quantity + " × " : "") + line.price;
