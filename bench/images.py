@@ -7,8 +7,8 @@ HTTP, with an empty image cache:
    no one asked for before), 32 at a time, while one shopper reloads a cached store home. The
    home's p50/p90 during the flood against its idle median; budget: p90 < 3x idle. As deployed:
    images have their own gunicorn (the image lane: deploy/Caddyfile routes ``/img/*`` to
-   storefront-images.service, which runs at a lower CPU weight), here a second gunicorn under
-   ``nice``; the flood goes to it, the shopper to the pages' gunicorn. Run twice: from one
+   storefront-images.service, which runs at the kernel's idle scheduling priority), here a second
+   gunicorn under ``chrt --idle``; the flood goes to it, the shopper to the pages' gunicorn. Run twice: from one
    connection (the per-client cap applies), and from many (behind a trusted proxy, each request
    from another address: only the lane, the pool's priority and its bounds protect the pages).
    ``--single`` adds the same two runs against one gunicorn serving both (no lane), for comparison.
@@ -51,7 +51,7 @@ from storefront.sendy.sandbox import Sandbox, serve_in_thread  # noqa: E402
 
 FLOOD_AT_ONCE = 32
 FLOOD_RATIO = 3.0  # a cached page's p90 during the flood, against its idle median
-LANE_NICE = 10  # the image lane's gunicorn (deploy/storefront-images.service: Nice=10, CPUWeight=10)
+LANE_NICE = 10  # the image lane's gunicorn (deploy/storefront-images.service: CPUSchedulingPolicy=idle, Nice=10)
 WIDTHS = (160, 240, 360, 480, 720, 960, 1440)
 FORMATS = ("avif", "webp", "jpg")
 PAGE = "/flora-baghdad/"
@@ -96,7 +96,9 @@ def start_app(root: Path, tmp: Path, name: str, sendy_url: str, keys: dict[str, 
                 "PLATFORM_HOST": f"127.0.0.1:{port}", "IMAGE_CACHE_DIR": str(tmp / f"images-{cache or name}"), **extra})
     log = tmp / f"{name}.log"
     with log.open("wb") as stderr:
-        niced = ["nice", "-n", str(nice)] if nice else []
+        # The image lane as its unit runs it: CPUSchedulingPolicy=idle (the kernel runs it only when no
+        # page wants the CPU, and a page's wake-up preempts it at once) and Nice=10.
+        niced = ["chrt", "--idle", "0", "nice", "-n", str(nice)] if nice else []
         proc = subprocess.Popen(niced + [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=root, env=env,
                                 stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
     app = App(proc, f"http://127.0.0.1:{port}", log)
@@ -226,9 +228,9 @@ def flood(root: Path, tmp: Path, sandbox: Sandbox, sendy_url: str, many: bool, l
         started = time.monotonic()
         shopper.start()
         # The flood comes from its own process (its 32 threads do not slow this one's clock), at the
-        # lowest priority: it stands in for clients on other machines, not for work of this one's.
-        out = subprocess.run(["nice", "-n", "19", sys.executable, __file__, "--flood", str(listing)]
-                             + (["--many"] if many else []),
+        # lowest priority (idle): it stands in for clients on other machines, not for work of this one's.
+        out = subprocess.run(["chrt", "--idle", "0", "nice", "-n", "19", sys.executable, __file__, "--flood",
+                              str(listing)] + (["--many"] if many else []),
                              capture_output=True, text=True, timeout=900, check=True).stdout
         seconds = time.monotonic() - started
         stop.set()
@@ -393,7 +395,7 @@ def measure(check: Check, root: Path = ROOT, tmp: Path | None = None, sandbox: S
                     found = flood(root, where, sandbox, sendy_url, many, lane)
                     figures[f"flood_{'many' if many else 'one'}{'' if lane else '_single'}"] = found
                     who = "many connections (X-Forwarded-For, 1 trusted proxy)" if many else "one connection"
-                    how = ("the image lane (a second gunicorn under nice, as deployed)" if lane
+                    how = ("the image lane (a second gunicorn at idle CPU priority, as deployed)" if lane
                            else "one gunicorn for pages and images (no lane; for comparison)")
                     budget = FLOOD_RATIO * float(found["idle_p50"])  # type: ignore[arg-type]
                     met = float(found["p90"]) < budget  # type: ignore[arg-type]
