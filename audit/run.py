@@ -395,12 +395,13 @@ def lighthouse(url: str, cookies: httpx.Cookies | None, out: Path, tmp: Path, ti
 
 def lighthouse_retrying(url: str, cookies: httpx.Cookies | None, out: Path, tmp: Path,
                         timeout: float, slowdown: float = CPU_SLOWDOWN) -> dict[str, Any]:
-    """Lighthouse, run once more when Lighthouse itself says "please run Lighthouse again"
-    (a trace it failed to record, NO_NAVSTART and the like, on a busy machine): not a score."""
+    """Lighthouse, run once more when Lighthouse itself says "please run Lighthouse again" (a trace
+    it failed to record, NO_NAVSTART and the like, on a busy machine) or could not reach the Chrome
+    it started: not a score."""
     try:
         return lighthouse(url, cookies, out, tmp, timeout, slowdown)
     except RuntimeError as exc:
-        if "run Lighthouse again" not in str(exc):
+        if "run Lighthouse again" not in str(exc) and "Unable to connect to Chrome" not in str(exc):
             raise
         print(f"  Lighthouse asked to be run again on {url}; running it once more", flush=True)
         again = out.with_name(out.stem + "-again.json")
