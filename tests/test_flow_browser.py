@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers.browser import launched, open_tab
+from helpers.browser import INSTAGRAM_PHONE, launched, open_tab
 from helpers.browser import served_on as _serve
 
 from storefront.sendy.sandbox import Sandbox
@@ -25,11 +25,7 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-INSTAGRAM_UA = ("Mozilla/5.0 (Linux; Android 13; SM-A145F Build/TP1A.220624.014; wv) AppleWebKit/537.36 "
-                "(KHTML, like Gecko) Version/4.0 Chrome/120.0.6099.230 Mobile Safari/537.36 "
-                "Instagram 312.0.0.32.112 Android")
-PHONE_CONTEXT = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "has_touch": True,
-                 "device_scale_factor": 1, "locale": "ar-IQ", "user_agent": INSTAGRAM_UA}
+PHONE_CONTEXT = INSTAGRAM_PHONE
 FLORA, ROSES = "flora-baghdad", "FLR-ROSE-12"
 LAYLA, DRESS, VARIANT = "layla-boutique", "LYL-DRS-EVE", "LYL-DRS-S-BRG"
 FIELDS = ("#name", "#phone", "#province", "#area", "#address", "#notes")

@@ -17,6 +17,13 @@ from storefront.sendy.sandbox import Sandbox
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = 5_000
+#: Instagram's in-app browser on an Android phone: how most shoppers open a store
+INSTAGRAM_UA = ("Mozilla/5.0 (Linux; Android 13; SM-A145F Build/TP1A.220624.014; wv) AppleWebKit/537.36 "
+                "(KHTML, like Gecko) Version/4.0 Chrome/120.0.6099.230 Mobile Safari/537.36 "
+                "Instagram 312.0.0.32.112 Android")
+#: a browser context for that phone at 360x640 (the issue's done-when size), Arabic first
+INSTAGRAM_PHONE: dict[str, Any] = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "has_touch": True,
+                                   "device_scale_factor": 1, "locale": "ar-IQ", "user_agent": INSTAGRAM_UA}
 
 
 def chromium() -> str | None:
