@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers.browser import INSTAGRAM_PHONE, launched, open_tab
-from helpers.browser import served_on as _serve
+from helpers.browser import INSTAGRAM_PHONE, open_tab
+from helpers.phones import browser, served  # noqa: F401 (fixtures)
 
 from storefront.sendy.sandbox import Sandbox
 from storefront.services.brand import contrast
@@ -42,16 +42,6 @@ def _hex(css: str) -> str:
     r, g, b = (int(n) for n in re.findall(r"\d+", css)[:3])
     assert not css.startswith("rgba") or css.endswith(", 1)"), css
     return f"#{r:02x}{g:02x}{b:02x}"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched(playwright_api)
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[str, Sandbox]]:
-    yield from _serve(Sandbox(demo=False))
 
 
 @pytest.fixture

@@ -5,13 +5,12 @@ first screen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from helpers.app import FLORA, HONEY, TIGRIS
-from helpers.browser import INSTAGRAM_PHONE, launched, open_tab
-from helpers.browser import served_on as _serve
+from helpers.browser import INSTAGRAM_PHONE, open_tab
+from helpers.phones import browser, phone, phone_no_js, served  # noqa: F401 (fixtures)
 
 from storefront.sendy.sandbox import Sandbox
 
@@ -21,28 +20,6 @@ expect = playwright_api.expect
 
 LAYLA = "layla-boutique"
 PHONE = INSTAGRAM_PHONE
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the module."""
-    yield from launched(playwright_api)
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[str, Sandbox]]:
-    """The storefront on a sandbox, served over HTTP (read-only tests share it)."""
-    yield from _serve(Sandbox(demo=False))
-
-
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    yield from open_tab(browser, PHONE)
-
-
-@pytest.fixture
-def phone_no_js(browser: Any) -> Iterator[Any]:
-    yield from open_tab(browser, PHONE, java_script_enabled=False)
 
 
 def test_the_header_search_suggests_for_arabic_in_arabic_indic_digits(phone: Any, served: tuple[str, Sandbox]) -> None:

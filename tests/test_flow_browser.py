@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers.browser import INSTAGRAM_PHONE, launched, open_tab
+from helpers.browser import INSTAGRAM_PHONE, open_tab
 from helpers.browser import served_on as _serve
+from helpers.phones import browser  # noqa: F401 (fixtures)
 
 from storefront.sendy.sandbox import Sandbox
 from storefront.services.digits import ascii_digits
@@ -30,12 +31,6 @@ FLORA, ROSES = "flora-baghdad", "FLR-ROSE-12"
 LAYLA, DRESS, VARIANT = "layla-boutique", "LYL-DRS-EVE", "LYL-DRS-S-BRG"
 FIELDS = ("#name", "#phone", "#province", "#area", "#address", "#notes")
 PHONE = "9647701234567"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the module."""
-    yield from launched(playwright_api)
 
 
 @pytest.fixture

@@ -7,12 +7,10 @@ and the full-screen gallery.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers.browser import INSTAGRAM_PHONE, launched, open_tab
-from helpers.browser import served_on as _serve
+from helpers.phones import browser, phone, phone_no_js, served  # noqa: F401 (fixtures)
 
 from storefront.sendy.sandbox import Sandbox
 
@@ -21,7 +19,6 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-PHONE = {k: v for k, v in INSTAGRAM_PHONE.items() if k != "locale"}  # the browser's own locale
 LAYLA = "layla-boutique"
 ABAYA = "LYL-ABY-CREPE"  # size × colour; 54/black sold out
 BAG = "LYL-BAG-LTH"  # colour × wrapping, priced "from" (the longest price line)
@@ -57,30 +54,6 @@ OVERLAPS = """([targets]) => {
   return {bad, fixed: wa.filter(w => { for (let e = w; e; e = e.parentElement) { const p = getComputedStyle(e).position;
     if (p === "fixed" && !e.matches(".bar")) return true; } return false; }).map(w => w.className)};
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the module."""
-    yield from launched(playwright_api)
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[str, Sandbox]]:
-    """The storefront on one sandbox for the module, served over HTTP: (base URL, sandbox)."""
-    yield from _serve(Sandbox(demo=False))
-
-
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    """A 360×640 Instagram tab with JavaScript on."""
-    yield from open_tab(browser, PHONE)
-
-
-@pytest.fixture
-def phone_no_js(browser: Any) -> Iterator[Any]:
-    """The same phone with JavaScript off."""
-    yield from open_tab(browser, PHONE, java_script_enabled=False)
 
 
 def _box(page: Any, selector: str) -> dict[str, float]:
