@@ -246,7 +246,8 @@ def test_images_are_made_in_processes_at_a_lower_priority_than_pages(app: Flask,
     assert get(app, origin.urls()[0], "360.webp").status_code == 200
     pool = app.extensions["images"].pool
     mine = os.getpriority(os.PRIO_PROCESS, 0)
-    assert pool.priority() == min(19, mine + 10)
+    # the kernel's idle class (a page's wake-up takes the core back at once), and 10 nicer
+    assert pool.priority() == (min(19, mine + 10), os.SCHED_IDLE)
     assert pool.executor()._processes and os.getpid() not in pool.executor()._processes
 
 
