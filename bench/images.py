@@ -3,16 +3,26 @@
 Both under `gunicorn -c gunicorn.conf.py` (2 workers, gthread, 4 threads) on the sandbox over
 HTTP, with an empty image cache:
 
-1. The flood: every width and format of every image the demo stores show (~650 requests that
+1. The flood: every width and format of every image the demo stores show (~1,000 requests that
    no one asked for before), 32 at a time, while one shopper reloads a cached store home. The
-   home's p50/p90 during the flood against its idle median; budget: p90 < 3x idle. As deployed:
-   images have their own gunicorn (the image lane: deploy/Caddyfile routes ``/img/*`` to
-   storefront-images.service, which runs at the kernel's idle scheduling priority), here a second
-   gunicorn under ``chrt --idle``; the flood goes to it, the shopper to the pages' gunicorn. Run twice: from one
-   connection (the per-client cap applies), and from many (behind a trusted proxy, each request
-   from another address: only the lane, the pool's priority and its bounds protect the pages).
-   ``--single`` adds the same two runs against one gunicorn serving both (no lane), for comparison.
-2. Big PNGs: a 38-megapixel PNG (generated here, ~120 KB, in the static folder, removed after)
+   home's p50/p90 during the flood against its idle median; budget: p90 < 3x idle p50 (the median
+   of three floods' p90s). As deployed, images have their own gunicorn (the image lane:
+   deploy/Caddyfile routes ``/img/*`` to storefront-images.service, at the kernel's idle
+   scheduling priority), here a second gunicorn under ``chrt --idle``; the flood goes to it, the
+   shopper to the pages' gunicorn. Run twice: from one connection (the per-client cap applies),
+   and from many (behind a trusted proxy, each request from another address: only the lane, the
+   pool's priority and its bounds protect the pages). ``--single`` adds the same two runs against
+   one gunicorn serving both (no lane), for comparison.
+
+   What stands in for other machines runs apart, so that it does not weigh on what is measured:
+   the flood's client and the Sendy serving the originals each in a process of their own at idle
+   priority, the shopper in a process of its own (in this one, the sandbox's threads held the
+   interpreter lock while the shopper's thread waited to read its clock). Every store's pages are
+   read, and their card images made ahead, before the flood starts.
+2. Card images made ahead: the same cached home while every other demo store's catalog is fetched
+   for the first time and its cards are made ahead in the pages' own gunicorn (its resize
+   processes in the idle class); the same budget.
+3. Big PNGs: a 38-megapixel PNG (generated here, ~120 KB, in the static folder, removed after)
    shown by a bench store: one cold request (time; the growth of the process that decoded it),
    then 40 different variants of it at once (answers, wall time, the peak resident memory of
    each worker with its resize processes, sampled every 20 ms, and each process's own peak).
@@ -142,6 +152,71 @@ def page_times(base: str, stop: threading.Event | None, count: int = 0, pause: f
     return times
 
 
+class Shopper:
+    """The shopper of a flood, in a process of its own at normal priority: its clock is read by no
+    thread but its own (in this process the sandbox's threads would hold the interpreter lock for up to
+    its 5 ms switch interval before the shopper's thread reads the time, and that is not the server's
+    time). ``python bench/images.py --shop BASE`` reloads the page until its standard input closes, then
+    prints the times."""
+
+    def __init__(self, base: str, count: int = 0) -> None:
+        self.proc = subprocess.Popen([sys.executable, __file__, "--shop", base, "--count", str(count)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def times(self) -> list[float]:
+        out, _ = self.proc.communicate(timeout=60)
+        if self.proc.returncode != 0:
+            raise RuntimeError(f"GET {PAGE} failed during the image bench")
+        return [float(t) for t in json.loads(out)]
+
+
+def shop(base: str, count: int) -> int:
+    """The shopper's process: ``count`` reloads, or (0) reload until standard input closes; the times,
+    as JSON."""
+    stop = threading.Event()
+    if not count:
+        threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    print(json.dumps(page_times(base, None if count else stop, count)))
+    return 0
+
+
+class SendyElsewhere:
+    """The flood's Sendy in a process of its own at the lowest priority (idle), as the flood's
+    client is: it serves the originals the lane fetches, and stands in for a service on other
+    machines, whose CPU is not this one's. ``python bench/images.py --sendy PORT`` serves the seed
+    stores (the same keys as ``Sandbox()`` here: they are the seed's)."""
+
+    def __init__(self) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen(["chrt", "--idle", "0", "nice", "-n", "19", sys.executable, __file__,
+                                      "--sendy", str(port)], stdout=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                httpx.get(self.url + "/", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("the flood's sandbox did not come up")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+def serve_sendy(port: int) -> int:
+    import logging
+
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access line per original
+    make_server("127.0.0.1", port, Sandbox().wsgi_app, threaded=True).serve_forever()
+    return 0
+
+
 def settle(folder: Path, quiet: float = 3.0, most: float = 120.0) -> None:
     """Wait until no file has appeared in the image cache for ``quiet`` seconds (pre-making done)."""
     def count() -> int:
@@ -218,25 +293,24 @@ def flood(root: Path, tmp: Path, sandbox: Sandbox, sendy_url: str, many: bool, l
         stores = [s["slug"] for s in sandbox.published_stores()]
         pages = [f"/{slug}/" for slug in stores] + [PAGE + "p/FLR-ROSE-12"]
         page_times(app.base, None, 20)  # the page is cached (rendered once, replayed after)
-        settle(tmp / f"images-{name}")  # what the catalog fetch pre-makes
-        idle = page_times(app.base, None, 40)
-        requests = [b + f"{w}.{fmt}" for b in image_bases(app.base, pages) for w in WIDTHS for fmt in FORMATS]
+        # Every store's pages are read first (their catalogs fetched: their cards are pre-made), and
+        # the pre-making is let finish: the flood alone is measured (`premaking` measures that work).
+        bases = image_bases(app.base, pages)
+        settle(tmp / f"images-{name}")
+        idle = Shopper(app.base, 40).times()
+        requests = [b + f"{w}.{fmt}" for b in bases for w in WIDTHS for fmt in FORMATS]
         random.Random(21).shuffle(requests)
         listing = tmp / "flood.json"
         listing.write_text(json.dumps([images.base + r for r in requests]))
-        stop = threading.Event()
-        during: list[float] = []
-        shopper = threading.Thread(target=lambda: during.extend(page_times(app.base, stop)), daemon=True)
         started = time.monotonic()
-        shopper.start()
+        shopper = Shopper(app.base)
         # The flood comes from its own process (its 32 threads do not slow this one's clock), at the
         # lowest priority (idle): it stands in for clients on other machines, not for work of this one's.
         out = subprocess.run(["chrt", "--idle", "0", "nice", "-n", "19", sys.executable, __file__, "--flood",
                               str(listing)] + (["--many"] if many else []),
                              capture_output=True, text=True, timeout=900, check=True).stdout
         seconds = time.monotonic() - started
-        stop.set()
-        shopper.join(60)
+        during = shopper.times()
         statuses = {int(k): v for k, v in json.loads(out).items()}
         return {"requests": len(requests), "seconds": seconds, "statuses": dict(sorted(statuses.items())),
                 "idle_p50": median(idle), "idle_p90": p90(idle), "p50": median(during), "p90": p90(during),
@@ -244,6 +318,32 @@ def flood(root: Path, tmp: Path, sandbox: Sandbox, sendy_url: str, many: bool, l
     finally:
         if images is not app:
             images.stop()
+        app.stop()
+
+
+def premaking(root: Path, tmp: Path, sandbox: Sandbox, sendy_url: str, round_: int = 0) -> dict[str, object]:
+    """A cached page while the catalogs of the other demo stores are fetched for the first time, and
+    their card images made ahead (the pages' own gunicorn does it, as deployed: the hand-off to its
+    resize processes is in the worker, the resizing at idle priority)."""
+    name = f"premake-{round_}"
+    app = start_app(root, tmp, name, sendy_url, sandbox.demo_api_keys())
+    try:
+        page_times(app.base, None, 20)
+        settle(tmp / f"images-{name}")  # the page's own store's cards
+        idle = Shopper(app.base, 40).times()
+        before = sum(len(names) for _, _, names in os.walk(tmp / f"images-{name}"))
+        shopper = Shopper(app.base)
+        started = time.monotonic()
+        with fresh() as http:
+            for store in sandbox.published_stores():
+                http.get(f"{app.base}/{store['slug']}/")
+        settle(tmp / f"images-{name}", quiet=2.0)
+        seconds = time.monotonic() - started
+        during = shopper.times()
+        files = sum(len(names) for _, _, names in os.walk(tmp / f"images-{name}")) - before
+        return {"seconds": seconds, "files": files, "idle_p50": median(idle), "idle_p90": p90(idle),
+                "p50": median(during), "p90": p90(during), "views": len(during)}
+    finally:
         app.stop()
 
 
@@ -389,6 +489,7 @@ def measure(check: Check, root: Path = ROOT, tmp: Path | None = None, sandbox: S
         sandbox = Sandbox()
         own, sendy_url = serve_in_thread(sandbox)
     figures: dict[str, object] = {}
+    seed, elsewhere = Sandbox(), SendyElsewhere()  # the floods' Sendy, in its own process
     try:
         with tempfile.TemporaryDirectory(prefix="storefront-bench-images-") as folder:
             where = tmp or Path(folder)
@@ -396,7 +497,7 @@ def measure(check: Check, root: Path = ROOT, tmp: Path | None = None, sandbox: S
                 for many in (False, True):
                     # Three floods, the one with the median p90 reported (and all three p90s): on a
                     # 2-core virtual machine one run's p90 moves by several milliseconds.
-                    runs = sorted((flood(root, where, sandbox, sendy_url, many, lane, n) for n in range(ROUNDS)),
+                    runs = sorted((flood(root, where, seed, elsewhere.url, many, lane, n) for n in range(ROUNDS)),
                                   key=lambda run: float(run["p90"]))  # type: ignore[arg-type]
                     found = {**runs[len(runs) // 2], "p90s": [round(float(r["p90"]) * 1000, 1) for r in runs]}  # type: ignore[arg-type]
                     figures[f"flood_{'many' if many else 'one'}{'' if lane else '_single'}"] = found
@@ -411,10 +512,20 @@ def measure(check: Check, root: Path = ROOT, tmp: Path | None = None, sandbox: S
                           f"over {found['views']} views (the median of {ROUNDS} floods' p90s {found['p90s']} ms); "
                           f"flood: {found['requests']} requests, {FLOOD_AT_ONCE} at once, "
                           f"{found['seconds']:.1f} s, statuses {found['statuses']}",
-                          f"no 500 (a failure); target p90 < {FLOOD_RATIO:g}x idle p50 ({budget * 1000:.0f} ms): "
-                          f"{'met' if met else 'NOT MET'} (reported, not failed: on this 2-core virtual machine "
-                          "the flood's client and the sandbox share the cores, and three floods' p90s spread by "
-                          "up to 20 ms)", None if 500 not in found["statuses"] else False)  # type: ignore[operator]
+                          f"no 500; p90 < {FLOOD_RATIO:g}x idle p50 ({budget * 1000:.0f} ms)"
+                          + ("" if lane else " (info: no lane)"),
+                          False if 500 in found["statuses"] else (met if lane else None))  # type: ignore[operator]
+            runs = sorted((premaking(root, where, seed, elsewhere.url, n) for n in range(ROUNDS)),
+                          key=lambda run: float(run["p90"]))  # type: ignore[arg-type]
+            made = {**runs[len(runs) // 2], "p90s": [round(float(r["p90"]) * 1000, 1) for r in runs]}  # type: ignore[arg-type]
+            figures["premaking"] = made
+            budget = FLOOD_RATIO * float(made["idle_p50"])  # type: ignore[arg-type]
+            check("Card images made ahead for every demo store's first catalog fetch: a cached home page",
+                  f"idle p50 {made['idle_p50'] * 1000:.0f} ms / p90 {made['idle_p90'] * 1000:.0f} ms; while "  # type: ignore[operator]
+                  f"{made['files']} files were made in {made['seconds']:.1f} s: p50 {made['p50'] * 1000:.0f} ms, "  # type: ignore[operator]
+                  f"p90 {made['p90'] * 1000:.0f} ms over {made['views']} views (the median of {ROUNDS} runs' p90s "  # type: ignore[operator]
+                  f"{made['p90s']} ms)", f"p90 < {FLOOD_RATIO:g}x idle p50 ({budget * 1000:.0f} ms)",
+                  float(made["p90"]) < budget)  # type: ignore[arg-type]
             big = big_pngs(root, where, sandbox, sendy_url)
             figures["big_png"] = big
             check(f"A {BIG[0] * BIG[1] / 1e6:.0f} MP PNG ({big['file_kb']:.0f} KB), one cold request to 480 px JPEG",
@@ -427,6 +538,7 @@ def measure(check: Check, root: Path = ROOT, tmp: Path | None = None, sandbox: S
                   f"largest single-process peak {big['process_peak_mb']:.0f} MB", "no 500; info", None
                   if 500 not in big["statuses"] else False)  # type: ignore[operator]
     finally:
+        elsewhere.stop()
         if own is not None:
             own.shutdown()
             own.server_close()
@@ -440,7 +552,14 @@ def main() -> int:
                         help="also flood one gunicorn serving pages and images (no lane), for comparison")
     parser.add_argument("--flood", type=Path, help=argparse.SUPPRESS)  # the flood's own process
     parser.add_argument("--many", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--shop", help=argparse.SUPPRESS)  # the shopper's own process
+    parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--sendy", type=int, help=argparse.SUPPRESS)  # the floods' Sendy's own process
     args = parser.parse_args()
+    if args.shop:
+        return shop(args.shop, args.count)
+    if args.sendy:
+        return serve_sendy(args.sendy)
     if args.flood:
         print(json.dumps(flood_client(args.flood, args.many)))
         return 0
