@@ -14,9 +14,11 @@ run: venv translations photos
 	@echo "Demo stores: http://$(HOST):$(PORT)/  (e.g. http://$(HOST):$(PORT)/flora-baghdad/)"
 	$(BIN)/flask --app storefront run --host $(HOST) --port $(PORT)
 
-# One line per test file, with the share done at its end (the -q of pyproject.toml is for targeted runs).
+# On two processes (pytest-xdist; a module stays on one process, so its servers and browser are
+# started once), the longest modules first (tests/conftest.py). TEST_PROCESSES=1 runs one process.
+TEST_PROCESSES ?= 2
 test: test-tools translations photos chromium redis caddy varnish lint
-	$(BIN)/python -m pytest -o addopts="" -p no:cacheprovider
+	$(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_PROCESSES) --dist loadfile
 
 # The inner loop (about a minute): everything but the tests marked `slow` (Chromium, the soak,
 # gunicorn on Redis, real timeouts, bursts of requests). `make test` still runs them all.

@@ -20,11 +20,30 @@ from storefront.runtime.clock import Clock
 from storefront.sendy.sandbox import Sandbox
 
 
+#: Modules of one long test (a minute of soak, the whole deploy stack): started first.
+LONGEST = ("test_soak.py", "test_deploy_check.py", "test_redis_outage.py")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A browser test is a slow one too (``make test-fast`` runs ``-m "not slow"``)."""
+    """A browser test is a slow one too (``make test-fast`` runs ``-m "not slow"``).
+
+    The modules are put longest first: ``make test`` runs them on two processes (pytest-xdist,
+    one module per process at a time), and a minute-long module handed out last would leave
+    one process alone with it at the end. Long means the ``LONGEST`` above, then the most slow
+    tests; the order within a module is kept.
+    """
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.slow)
+    slow: dict[str, int] = {}
+    for item in items:
+        slow[item.path.name] = slow.get(item.path.name, 0) + bool(item.get_closest_marker("slow"))
+
+    def weight(item: pytest.Item) -> tuple[int, int]:
+        name = item.path.name
+        return (LONGEST.index(name) if name in LONGEST else len(LONGEST), -slow[name])
+
+    items.sort(key=weight)  # stable: a module's tests stay together and in order
 
 
 @pytest.fixture(autouse=True)
