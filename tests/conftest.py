@@ -19,7 +19,6 @@ from helpers.servers import redis_server
 from storefront.runtime.clock import Clock
 from storefront.sendy.sandbox import Sandbox
 
-
 #: Modules of one long test (a minute of soak, the whole deploy stack): started first.
 LONGEST = ("test_soak.py", "test_deploy_check.py", "test_redis_outage.py")
 
