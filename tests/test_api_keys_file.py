@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from checkout_helpers import place_order
 from conftest import FLORA, TIGRIS
 from flask import Flask
+from helpers.app import close_app, http_app
+from helpers.checkout import place_order
 from helpers.clock import current_clock
-from resilience_helpers import close_app, http_app
 
 from storefront.config import ConfigError, load_settings
 from storefront.sendy.sandbox import Sandbox, serve_in_thread

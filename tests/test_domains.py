@@ -23,7 +23,7 @@ import pytest
 from conftest import FLORA, TIGRIS, make_app
 from flask import Flask
 from flask.testing import FlaskClient
-from resilience_helpers import free_port, redis_server
+from helpers.servers import free_port, redis_server
 
 from storefront.sendy.sandbox import Sandbox, serve_in_thread
 from storefront.services import caches, domains

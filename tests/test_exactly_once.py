@@ -15,10 +15,11 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from checkout_helpers import ORDER_PATH, alert, cart_items, enter_code, iqd, start_checkout, text, tr, url
 from conftest import FLORA, PHONE, csrf_token, make_app
 from flask import Flask
-from resilience_helpers import at_once, orders_by_ref
+from helpers.checkout import ORDER_PATH, cart_items, enter_code, orders_by_ref, start_checkout, url
+from helpers.pages import alert, iqd, text, tr
+from helpers.servers import at_once
 
 from storefront.sendy import SendyForbidden, SendyUnavailable
 from storefront.sendy.client import SendyClient

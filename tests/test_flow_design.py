@@ -16,22 +16,12 @@ import re
 from typing import Any
 
 import pytest
-from checkout_helpers import (
-    DETAILS,
-    add_to_cart,
-    enter_code,
-    fill_checkout,
-    iqd,
-    select_options,
-    start_checkout,
-    text,
-    tr,
-    url,
-)
 from conftest import FLORA, PHONE
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
+from helpers.checkout import DETAILS, add_to_cart, enter_code, fill_checkout, start_checkout, url
+from helpers.pages import iqd, select_options, text, tr
 
 from storefront.sendy.models import ShippingRule
 from storefront.sendy.sandbox import Sandbox

@@ -102,6 +102,7 @@ def test_after_adding_the_mini_cart_shows_the_line_and_offers_checkout(phone: An
     expect(sheet).to_be_visible()
     expect(sheet.locator("[data-name]")).to_have_text("عباية كريب سادة")
     expect(sheet.locator("[data-opts]")).to_have_text("المقاس: 56 · اللون: كحلي")
+    expect(sheet.locator("[data-opts] bdi")).to_have_text(["المقاس", "56", "اللون", "كحلي"])  # each isolated
     expect(sheet.locator("[data-subtotal]")).to_have_text("IQD\u00a045,000")
     expect(sheet.locator(".mini-line img")).to_be_visible()
     checkout = sheet.get_by_role("link", name="Checkout")

@@ -23,7 +23,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from checkout_helpers import (
+from conftest import FLORA, PHONE, TIGRIS, make_app
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers.checkout import (
     DETAILS,
     ORDER_PATH,
     SEND_OTP_PATH,
@@ -31,17 +34,13 @@ from checkout_helpers import (
     cart_items,
     enter_code,
     fill_checkout,
-    input_value,
+    orders_by_ref,
     sendy_calls,
     start_checkout,
-    text,
-    tr,
     url,
 )
-from conftest import FLORA, PHONE, TIGRIS, make_app
-from flask import Flask
-from flask.testing import FlaskClient
-from resilience_helpers import RedisProcess, assert_sane, at_once, orders_by_ref
+from helpers.pages import assert_sane, input_value, text, tr
+from helpers.servers import RedisProcess, at_once
 
 from storefront.runtime import redis_guard
 from storefront.sendy.sandbox import Sandbox
@@ -319,7 +318,7 @@ def test_two_gunicorn_workers_keep_the_shop_open_without_redis(redis, tmp_path):
     import subprocess
     import sys
 
-    from resilience_helpers import free_port, serve_wsgi, stop
+    from helpers.servers import free_port, serve_wsgi, stop
     from test_production import SECRET, Shopper, _wait
 
     sandbox = Sandbox()

@@ -18,19 +18,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from checkout_helpers import (
-    add_to_cart,
-    enter_code,
-    fill_checkout,
-    iqd,
-    place_order,
-    start_checkout,
-    text,
-    tr,
-    url,
-)
 from conftest import FLORA, HONEY, PHONE, make_app
 from flask import Flask
+from helpers.checkout import add_to_cart, enter_code, fill_checkout, place_order, start_checkout, url
+from helpers.pages import iqd, text, tr
 
 from storefront.sendy.models import ShippingRule
 from storefront.sendy.sandbox import Sandbox

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import FLORA, TIGRIS, make_app
-from resilience_helpers import free_port, serve_wsgi, stop
+from helpers.servers import free_port, serve_wsgi, stop
 from test_webhooks import PATH, ROSE, ROSE_URL, SECRET, change_price, event, signed
 
 from storefront.sendy.sandbox import Sandbox

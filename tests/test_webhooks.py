@@ -24,7 +24,7 @@ import httpx
 import pytest
 from conftest import FLORA, HONEY, make_app
 from flask import Flask, Request, Response
-from resilience_helpers import at_once, free_port, redis_server, serve_wsgi, stop
+from helpers.servers import at_once, free_port, redis_server, serve_wsgi, stop
 
 from storefront.config import ConfigError, load_settings
 from storefront.extensions import cache
