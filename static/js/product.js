@@ -156,7 +156,14 @@
           row.prepend(img);
         }
         mini.querySelector("[data-name]").textContent = line.name;
-        mini.querySelector("[data-opts]").textContent = line.options.join(" · ");
+        var opts = mini.querySelector("[data-opts]");
+        opts.textContent = "";
+        line.options.forEach(function (pair, i) { /* each name and value isolated, as in the cart */
+          var name = document.createElement("bdi"), value = document.createElement("bdi");
+          name.textContent = pair[0];
+          value.textContent = pair[1];
+          opts.append(i ? " · " : "", name, ": ", value);
+        });
         mini.querySelector("[data-price]").textContent = (line.quantity > 1 ? line.quantity + " × " : "") + line.price;
         mini.querySelector("[data-subtotal]").textContent = data.subtotal;
         mini.showModal(); /* focus moves into it; Escape closes it */

@@ -69,7 +69,7 @@ def _added(line: cart.CartLine, quantity: int, message: str) -> dict[str, Any]:
     and count, every amount formatted by the server (Babel, in the page's language)."""
     the_cart = cart.view(g.store)
     photo = picture(line.image, "line") if line.image else None
-    options = [f"{name}: {value}" for name, value in line.options]
+    options = [[name, value] for name, value in line.options]  # pairs: the page isolates each (<bdi>)
     return {"message": message, "count": cart.count(g.store), "subtotal": money(the_cart.subtotal),
             "line": {"sku": line.sku, "name": line.title, "options": options, "quantity": quantity,
                      "price": money(line.price), "image": photo.src if photo else ""}}
