@@ -6,6 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 HOST ?= 127.0.0.1
 PORT ?= 5000
+TEST_PROCESSES ?= 2
 
 .PHONY: run test test-fast serve bench audit venv test-tools translations photos extract chromium redis caddy varnish \
 	wrk audit-tools lint clean deploy-check
@@ -16,14 +17,13 @@ run: venv translations photos
 
 # On two processes (pytest-xdist; a module stays on one process, so its servers and browser are
 # started once), the longest modules first (tests/conftest.py). TEST_PROCESSES=1 runs one process.
-TEST_PROCESSES ?= 2
 test: test-tools translations photos chromium redis caddy varnish lint
 	$(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_PROCESSES) --dist loadfile
 
 # The inner loop (about a minute): everything but the tests marked `slow` (Chromium, the soak,
 # gunicorn on Redis, real timeouts, bursts of requests). `make test` still runs them all.
 test-fast: test-tools translations photos redis varnish
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n $(TEST_PROCESSES) --dist loadfile
 
 # Two stamps, each installed once (again when pyproject.toml changes): the app alone for
 # `make run`/`make serve`, and the app with the test tools (pytest, Playwright, ruff, mypy).
