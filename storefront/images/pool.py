@@ -7,7 +7,9 @@ a core no other process wants, and a page's wake-up takes the core back at once)
 (where the idle class is not available). At nice 10 alone a pool still takes its share of the
 cores beside the pages (two pool processes at 44% of a core each during the image bench); making
 the demo stores' card images ahead beside a cached page, its p90 was 8.7-13.5 ms at nice 10 and
-8.0-8.6 ms in the idle class (two cores, idle p50 about 5 ms).
+8.0-8.6 ms in the idle class (two cores, idle p50 about 5 ms). The price is paid by images: while
+pages keep every core busy, no image is made, and a request for a cold one gets the placeholder
+once its wait (``IMAGE_MAKE_WAIT``) is over.
 
 The pool is created lazily in the process that uses it — after gunicorn forks its workers —
 shared by the apps of that process, and a pool process whose parent is gone exits by itself.
