@@ -230,3 +230,16 @@ def init_app(app: Flask) -> None:
     app.add_template_global(store_theme)
     app.add_template_global(theme_style)
     app.jinja_env.globals["locales"] = LOCALES
+
+
+def compile_templates(app: Flask) -> int:
+    """Compile every template into the app's Jinja cache; how many.
+
+    gunicorn's master calls it once the app is preloaded and before it forks (gunicorn.conf.py,
+    ``when_ready``): every worker, a recycled one too, starts with the templates compiled, so no
+    shopper's first page waits for them (about 300 ms of CPU for the store home on a 2-core machine).
+    """
+    names = app.jinja_env.list_templates(extensions=["html"])
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
