@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -215,6 +216,25 @@ def test_without_branding_the_logo_colour_once_known(image_app: Flask) -> None:
     assert r > g > b  # the logo's amber, not the teal
     assert contrast(background, ink) >= 4.5 and contrast(link, brand.PAGE) >= 4.5
     assert theme_color(later) == background
+
+
+def test_a_cdn_keeps_the_teal_page_a_minute_until_the_logo_colour_is_known(tmp_path: Path, sandbox: Sandbox) -> None:
+    app = make_app(sandbox, IMAGE_CACHE_DIR=str(tmp_path / "images"), IMAGE_MAKE_WAIT=30.0, SANDBOX_WEBHOOKS=False,
+                   CDN_PURGE="varnish+http://127.0.0.1:9",
+                   SENDY_WEBHOOK_SECRETS=json.dumps({HONEY: "s" * 32, FLORA: "s" * 32}))
+    client = app.test_client()
+    first = client.get(f"/{HONEY}/")  # no branding, its logo never made: the teal for now
+    assert "s-maxage" not in first.headers["Cache-Control"] and "max-age=60" in first.headers["Cache-Control"]
+    branded = client.get(f"/{FLORA}/")  # its branding colour: final at once
+    assert "s-maxage=86400" in branded.headers["Cache-Control"]
+    logo = re.search(r'<link rel="icon" href="([^"]+)">', first.get_data(as_text=True)).group(1)
+    assert client.get(logo).status_code == 200  # made: its colour known
+    with app.app_context():
+        caches.forget_store(HONEY)
+    later = client.get(f"/{HONEY}/")
+    assert colours(later.get_data(as_text=True)) is not None  # the logo's colour
+    assert "s-maxage=86400" in later.headers["Cache-Control"]  # final: kept a day, purged on changes
+    app.extensions["sendy"].close()
 
 
 # -- merchant text on English pages; money in three languages ---------------------------------------------

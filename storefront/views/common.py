@@ -94,9 +94,12 @@ def _public_response(response: Response) -> Response:
 
 
 def _purged_on_change() -> bool:
-    """Whether a CDN may keep this store's pages a day: one is purged, and Sendy announces the store's changes."""
+    """Whether a CDN may keep this store's pages a day: one is purged, Sendy announces the store's changes,
+    and the page's colours are final (not the teal shown until its logo's colour is known: nothing
+    announces that, web.theme)."""
     slug = g.get("slug")
-    return cdn.configured() and isinstance(slug, str) and bool(webhooks.secrets().for_store(slug))
+    return (cdn.configured() and isinstance(slug, str) and bool(webhooks.secrets().for_store(slug))
+            and not g.get("theme_provisional"))
 
 
 def _negotiated_response(response: Response) -> Response:

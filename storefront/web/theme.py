@@ -18,7 +18,13 @@ def store_theme() -> brand.Theme:
     store = g.get("store")
     if store is None:
         return brand.theme()
-    logo = "" if store.primary_color or not store.logo_url else photo_colour(store.logo_url)
+    logo = ""
+    if not store.primary_color and store.logo_url:
+        logo = photo_colour(store.logo_url)
+        if not logo and not store.logo_url.endswith(".svg"):  # an SVG logo is never made: teal is final
+            # teal for now: a CDN keeps this page a minute, not a day (views.common), so the brand
+            # colour shows there soon after the image pipeline first makes the logo
+            g.theme_provisional = True
     return brand.theme(store.primary_color, logo, store.niche)
 
 
