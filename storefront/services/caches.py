@@ -71,7 +71,8 @@ CACHES: tuple[Cache, ...] = (
     Cache("webhook events seen", "state webhook:<slug>:<event id>", "8 days", "shared", "expiry (never early: "
           "a repeat must do nothing)"),
     Cache("CDN copies of catalog pages", "the CDN's, tagged store:<slug> and product:<slug>:<sku>",
-          f"s-maxage {cdn.SHARED_MAX_AGE} s with CDN_PURGE, else max-age 60 s", "the CDN",
+          f"s-maxage {cdn.SHARED_MAX_AGE} s with CDN_PURGE, else (or in the teal awaiting the logo's colour) "
+          "max-age 60 s", "the CDN",
           "services.webhooks (cdn.purge of store:<slug>)"),
     Cache("formatted money", "templating._money(amount, locale)", "life of the process (bounded, 4,096)",
           "process", "never (pure function)"),
