@@ -11,8 +11,9 @@ What runs, against the demo stores served over real HTTP on 127.0.0.1 (the embed
   Lighthouse expects"; a busy 2-core machine measures 600-950), the page is run again with the
   multiplier scaled down by that index, so the emulated phone stays the same phone. Each page
   prints the index and the slowdown its score was measured with. A performance score under 95
-  is measured twice more and the median run (Lighthouse's own computeMedianRun) is judged, as
-  Lighthouse's variability docs advise (one run on a 2-core machine moves by up to 10 points).
+  is measured four more times and the median of the five runs (Lighthouse's own computeMedianRun)
+  is judged, as Lighthouse's variability docs advise (one run on a 2-core machine moves by up to
+  10 points).
 * axe-core, injected into every page type in both languages (Playwright, 360x740 phone):
   no serious or critical violation. The same pass checks the product images: width and height
   on every <img>, no lazy loading above the fold, lazy loading well below it, and the first
@@ -72,6 +73,7 @@ LIGHTHOUSE_TIMEOUT = 120  # seconds for one Lighthouse run
 # and its docs ("throttling.md", calibrating the CPU slowdown multiplier) say to lower the
 # multiplier, so that the emulated phone stays the same phone. Read from each run's own report.
 CPU_SLOWDOWN = 4.0
+MEDIAN_OF = 5  # runs of a page whose first performance score misses the budget (Lighthouse's variability.md)
 CPU_EXPECTED_INDEX = 1_000
 FORM_ERROR = 400  # what a checkout form to correct answers (storefront.views.checkout.FORM_ERROR)
 DEADLINE = 1_200  # seconds for the whole audit (about 500 on two cores; longer when runs are calibrated)
@@ -691,13 +693,13 @@ def main() -> int:
                                                  slowdown)
                 else:
                     slowdown = CPU_SLOWDOWN
-                # A performance score under the budget is measured twice more, and the median run
-                # (Lighthouse's computeMedianRun) is the one judged: Lighthouse's variability docs
-                # ("run Lighthouse multiple times"; the median of 5 runs is twice as stable as one).
+                # A performance score under the budget is measured four more times, and the median
+                # run of the five (Lighthouse's computeMedianRun) is the one judged: Lighthouse's
+                # variability docs ("the median of 5 runs is twice as stable as 1 run").
                 scores_seen = [round((report["categories"]["performance"]["score"] or 0) * 100)]
-                if scores_seen[0] < MIN_SCORE and DEADLINE - (time.monotonic() - started) > 120:
+                if scores_seen[0] < MIN_SCORE and DEADLINE - (time.monotonic() - started) > 240:
                     paths, reports = [], [report]
-                    for n in (1, 2):
+                    for n in range(1, MEDIAN_OF):
                         reports.append(lighthouse_retrying(
                             base + page.path, cookies.get(page.session or ""), out.with_name(f"{out.stem}-{n}.json"),
                             tmp, min(LIGHTHOUSE_TIMEOUT, DEADLINE - (time.monotonic() - started)), slowdown))
