@@ -608,8 +608,8 @@ def main() -> int:
         "With Redis the store's entries (payload and rendered pages) are deleted at the start, which is "
         "what their expiry does every minute in production: one expiry, so one call is the budget.",
         "- Cold cache: a fresh one-worker gunicorn (empty cache) against a sandbox that adds "
-        f"{LATENCY * 1000:.0f} ms to every call; the first line includes the worker's first template "
-        "compilation, the second line is a cold store in a worker whose templates are compiled.",
+        f"{LATENCY * 1000:.0f} ms to every call; the first line is the worker's first page (its templates "
+        "were compiled by gunicorn's master before it forked), the second a cold store in the same worker.",
         *[f"- {note}" for note in report.notes], "",
         "## Changes live in seconds, pages cached for hours (webhooks and Varnish)", "",
         "bench/cdn.py: two gunicorn workers on one Redis behind deploy/varnish.vcl (Varnish 7.1 + xkey), "
