@@ -23,7 +23,8 @@ def store_theme() -> brand.Theme:
         logo = photo_colour(store.logo_url)
         if not logo and not store.logo_url.endswith(".svg"):  # an SVG logo is never made: teal is final
             # teal for now: a CDN keeps this page a minute, not a day (views.common), so the brand
-            # colour shows there soon after the image pipeline first makes the logo
+            # colour shows there soon after the image pipeline first makes the logo (a logo that
+            # cannot be made keeps its store's pages at a minute there: a cost, never a wrong colour)
             g.theme_provisional = True
     return brand.theme(store.primary_color, logo, store.niche)
 
