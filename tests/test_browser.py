@@ -345,7 +345,7 @@ def test_paging_through_a_big_store_and_loading_more(browser: Any, served_big: t
         expect(more).to_be_hidden()
         expect(page).to_have_url(f"{base}/souq/?sort=price-asc&page=5")
         assert page.evaluate("window.stayed") is True, "load more loaded a page"
-        # the text, not innerText: the cards off screen are not laid out yet (content-visibility)
+        # the text, not innerText: what the markup says, however much of the page is laid out yet
         prices = page.locator(".grid .price .now").all_text_contents()
         numbers = [int(ascii_digits(re.sub(r"[^\d٠-٩]", "", p))) for p in prices]
         in_stock = numbers[:len(numbers) - page.locator(".grid .tag").count()]
